@@ -1,0 +1,158 @@
+"""Checkpoints: network, optimizer state, config, history and RNG state in one `.npz`.
+
+Everything non-numeric is stored as one JSON string array, so the file loads with
+`allow_pickle=False`: a model file from someone else can never run code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import atomic_open
+from .config import ConfigError, TrainConfig, config_from_dict
+from .datasets import Dataset
+from .network import Network
+from .trainer import EpochRecord, Trainer
+
+FORMAT = "nntrain-checkpoint"
+VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A model file that cannot be read; one line naming the file and the problem."""
+
+
+@dataclass
+class Checkpoint:
+    path: Path
+    config: TrainConfig
+    meta: dict
+    params: dict[str, np.ndarray]
+    best_params: dict[str, np.ndarray]
+    optimizer: dict[str, np.ndarray]
+
+    @property
+    def history(self) -> list[EpochRecord]:
+        return [EpochRecord.from_dict(r) for r in self.meta["history"]]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(self.meta["sizes"])
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return tuple(self.meta.get("class_names") or ())
+
+    def network(self, best: bool = False) -> Network:
+        """The saved network (or its best epoch's weights)."""
+        net = Network(self.sizes, dtype=self.config.dtype, init=self.config.init)
+        net.load_state(self.best_params if best and self.best_params else self.params)
+        return net
+
+
+def save_checkpoint(trainer: Trainer, path: str | os.PathLike, best: bool = False) -> Path:
+    """Write the trainer's full state atomically; `best=True` stores the best weights
+    as the network (for `best.npz`)."""
+    net = trainer.network
+    arrays: dict[str, np.ndarray] = {}
+    params = trainer.best_params if best else net.params
+    for name, p in zip(net.param_names(), params):
+        arrays[f"param.{name}"] = p
+    for name, p in zip(net.param_names(), trainer.best_params):
+        arrays[f"best.{name}"] = p
+    for key, a in trainer.optimizer.state().items():
+        arrays[f"opt.{key}"] = a
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "kind": "best" if best else "final",
+        "config": trainer.config.to_dict(),
+        "sizes": list(net.sizes),
+        "history": [r.to_dict() for r in trainer.history],
+        "best_epoch": trainer.best_epoch,
+        "bad_epochs": trainer.bad_epochs,
+        "status": trainer.status,
+        "message": trainer.message,
+        "rng": trainer.rng.bit_generator.state,
+        "dataset": {
+            "name": trainer.data.name,
+            "source": trainer.data.source,
+            "split": trainer.data.split,
+            "image_shape": list(trainer.data.image_shape),
+        },
+        "class_names": list(trainer.data.class_names),
+    }
+    arrays["meta"] = np.array(json.dumps(meta))
+    path = Path(path)
+    with atomic_open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """Read a checkpoint written by `save_checkpoint`; CheckpointError on anything else."""
+    p = Path(path)
+    if not p.is_file():
+        raise CheckpointError(f"{p}: model file not found")
+    try:
+        with np.load(p, allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise CheckpointError(f"{p}: not an nntrain model file ({_short(exc)})") from None
+    if "meta" not in arrays:
+        raise CheckpointError(f"{p}: not an nntrain model file (no 'meta' entry)")
+    try:
+        meta = json.loads(str(arrays["meta"]))
+        if meta.get("format") != FORMAT:
+            raise ValueError("wrong format tag")
+        config = config_from_dict(meta["config"]).validate()
+        sizes = [int(s) for s in meta["sizes"]]
+    except (ValueError, KeyError, TypeError, ConfigError) as exc:
+        raise CheckpointError(f"{p}: unreadable model metadata ({_short(exc)})") from None
+    params = {k[6:]: v for k, v in arrays.items() if k.startswith("param.")}
+    best = {k[5:]: v for k, v in arrays.items() if k.startswith("best.")}
+    opt = {k[4:]: v for k, v in arrays.items() if k.startswith("opt.")}
+    ckpt = Checkpoint(p, config, meta, params, best, opt)
+    try:
+        Network(sizes, dtype=config.dtype).load_state(params)
+    except ValueError as exc:
+        raise CheckpointError(f"{p}: {exc}") from None
+    return ckpt
+
+
+def trainer_from_checkpoint(ckpt: Checkpoint, data: Dataset, config: TrainConfig | None = None) -> Trainer:
+    """A trainer that continues exactly where the checkpoint left off.
+
+    `config` may raise `epochs` (train longer); anything that changes the network or
+    optimizer shape must match the checkpoint.
+    """
+    config = config or ckpt.config
+    if (data.n_features, *config.hidden, data.n_classes) != ckpt.sizes:
+        raise CheckpointError(
+            f"{ckpt.path}: network {ckpt.sizes} does not fit dataset {data.name} "
+            f"({data.n_features} features, {data.n_classes} classes) and hidden {config.hidden}"
+        )
+    trainer = Trainer(config, data)
+    trainer.network.load_state(ckpt.params)
+    try:
+        trainer.optimizer.load_state(ckpt.optimizer)
+    except (KeyError, ValueError):
+        raise CheckpointError(f"{ckpt.path}: optimizer state does not match optimizer {config.optimizer!r}") from None
+    if ckpt.best_params:
+        for keep, name in zip(trainer.best_params, trainer.network.param_names()):
+            np.copyto(keep, ckpt.best_params[name])
+    trainer.history = ckpt.history
+    trainer.best_epoch = int(ckpt.meta["best_epoch"])
+    trainer.bad_epochs = int(ckpt.meta["bad_epochs"])
+    trainer.rng.bit_generator.state = ckpt.meta["rng"]
+    return trainer
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

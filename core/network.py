@@ -1,0 +1,239 @@
+"""A fully connected network: ReLU hidden layers, softmax output, cross-entropy.
+
+Row-major throughout: inputs `X` are `(batch, n_in)`, weights `W[l]` are
+`(n_l, n_{l+1})`, biases `b[l]` are `(n_{l+1},)`. The forward and backward passes
+write into buffers that are allocated once per batch size and reused, so an epoch
+in the steady state allocates no large arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .maths import softmax_ce_inplace
+
+INITS = ("xavier", "he")
+DTYPES = ("float32", "float64")
+
+
+@dataclass
+class _Workspace:
+    """Reusable buffers for up to `rows` samples.
+
+    z[l]: `(rows, n_{l+1})` pre-activations, overwritten by activations for hidden layers.
+    mask[l]: `(rows, n_{l+1})` bool, where the hidden activation is non-zero.
+    noise[l]: `(rows, n_{l+1})` uniform draws for dropout (only when dropout is used).
+    """
+
+    rows: int
+    z: list[np.ndarray]
+    mask: list[np.ndarray]
+    noise: list[np.ndarray] = field(default_factory=list)
+
+
+class Network:
+    """Dense layers `sizes[0] -> ... -> sizes[-1]`; ReLU between, softmax at the end."""
+
+    def __init__(
+        self,
+        sizes: list[int] | tuple[int, ...],
+        dtype: str = "float32",
+        init: str = "xavier",
+        rng: np.random.Generator | None = None,
+    ):
+        if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
+            raise ValueError(f"layer sizes must be positive, got {sizes}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        self.sizes = tuple(int(s) for s in sizes)
+        self.dtype = np.dtype(dtype)
+        rng = rng if rng is not None else np.random.default_rng(0)
+        self.weights: list[np.ndarray] = []
+        self.biases: list[np.ndarray] = []
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
+            # Xavier (course): Var = 2 / (fan_in + fan_out); He: Var = 2 / fan_in (suits ReLU).
+            var = 2.0 / (fan_in + fan_out) if init == "xavier" else 2.0 / fan_in
+            w = rng.standard_normal((fan_in, fan_out)) * np.sqrt(var)
+            self.weights.append(np.ascontiguousarray(w, dtype=self.dtype))
+            self.biases.append(np.zeros(fan_out, dtype=self.dtype))
+        self.grad_weights = [np.zeros_like(w) for w in self.weights]
+        self.grad_biases = [np.zeros_like(b) for b in self.biases]
+        self._ws: _Workspace | None = None
+
+    # -- parameters ---------------------------------------------------------
+    @property
+    def params(self) -> list[np.ndarray]:
+        """[W0, b0, W1, b1, ...]: the arrays the optimizer updates in place."""
+        return [p for pair in zip(self.weights, self.biases) for p in pair]
+
+    @property
+    def grads(self) -> list[np.ndarray]:
+        """Gradients aligned with `params`, filled by `backward`."""
+        return [g for pair in zip(self.grad_weights, self.grad_biases) for g in pair]
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.weights)
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        return self.sizes[1:-1]
+
+    def param_names(self) -> list[str]:
+        return [name for l in range(self.n_layers) for name in (f"W{l}", f"b{l}")]
+
+    def state(self) -> dict[str, np.ndarray]:
+        return dict(zip(self.param_names(), self.params))
+
+    def load_state(self, arrays: dict[str, np.ndarray]) -> None:
+        """Copy saved parameters in (shapes must match this network)."""
+        for name, p in zip(self.param_names(), self.params):
+            if name not in arrays:
+                raise ValueError(f"missing parameter {name}")
+            if arrays[name].shape != p.shape:
+                raise ValueError(f"parameter {name} has shape {arrays[name].shape}, expected {p.shape}")
+            np.copyto(p, arrays[name], casting="same_kind")
+
+    def all_finite(self) -> bool:
+        return all(np.isfinite(p).all() for p in self.params)
+
+    # -- buffers ------------------------------------------------------------
+    def workspace(self, rows: int, dropout: bool = False) -> _Workspace:
+        """Buffers for at most `rows` samples, reused while big enough."""
+        ws = self._ws
+        if ws is None or ws.rows < rows:
+            outs = self.sizes[1:]
+            ws = _Workspace(
+                rows=rows,
+                z=[np.empty((rows, n), dtype=self.dtype) for n in outs],
+                mask=[np.empty((rows, n), dtype=bool) for n in outs[:-1]],
+            )
+            self._ws = ws
+        if dropout and not ws.noise:
+            ws.noise = [np.empty((ws.rows, n), dtype=self.dtype) for n in self.sizes[1:-1]]
+        return ws
+
+    # -- passes -------------------------------------------------------------
+    def forward(
+        self,
+        X: np.ndarray,
+        dropout: float = 0.0,
+        rng: np.random.Generator | None = None,
+    ) -> np.ndarray:
+        """Logits `(batch, n_out)` for inputs `X` `(batch, n_in)`.
+
+        Hidden layers: A = relu(A_prev @ W + b). With `dropout` p > 0 (training only)
+        each hidden unit is kept with probability 1 - p and scaled by 1/(1-p)
+        (inverted dropout), so evaluation needs no rescaling. The returned array is a
+        view into a reused buffer: copy it if you keep it past the next call.
+        """
+        n = X.shape[0]
+        ws = self.workspace(n, dropout=dropout > 0)
+        a = X
+        last = self.n_layers - 1
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = ws.z[l][:n]
+            np.matmul(a, w, out=z)
+            z += b
+            if l < last:
+                np.maximum(z, 0, out=z)
+                if dropout > 0:
+                    noise = ws.noise[l][:n]
+                    rng.random(out=noise, dtype=noise.dtype)
+                    keep = 1.0 - dropout
+                    # noise becomes the scaled keep mask: 1/(1-p) where kept, else 0.
+                    np.less(noise, keep, out=ws.mask[l][:n])
+                    np.multiply(z, ws.mask[l][:n], out=z)
+                    z *= 1.0 / keep
+            a = z
+        return a
+
+    def train_batch(
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        reduction: str = "mean",
+        l2: float = 0.0,
+        dropout: float = 0.0,
+        rng: np.random.Generator | None = None,
+    ) -> tuple[float, int]:
+        """Forward and backward on one batch; fills `grads`. Returns (loss sum, correct).
+
+        `X` is `(batch, n_in)`, `y` `(batch,)` integer labels. The loss sum is the data
+        cross-entropy summed over the batch (the L2 term is not included).
+        """
+        logits = self.forward(X, dropout=dropout, rng=rng)
+        loss_sum, correct = softmax_ce_inplace(logits, y)
+        if np.isfinite(loss_sum):
+            self.backward(X, y, reduction=reduction, l2=l2, dropout=dropout)
+        return loss_sum, correct
+
+    def backward(
+        self, X: np.ndarray, y: np.ndarray, reduction: str = "mean", l2: float = 0.0, dropout: float = 0.0
+    ) -> None:
+        """Backpropagate from the softmax probabilities left in the output buffer.
+
+        dL/dO = (P - Y) / N for the mean (P - Y for the sum); then per layer
+        dW = A_prev.T @ dZ, db = sum_rows dZ, dA_prev = dZ @ W.T, and through ReLU (and
+        dropout) dZ_prev = dA_prev * mask / (1 - p). The gradient with respect to the
+        input `X` is never formed. L2 adds l2 * W to each dW (weights only, not biases).
+        """
+        n = X.shape[0]
+        ws = self._ws
+        dz = ws.z[-1][:n]
+        dz[np.arange(n), y] -= 1
+        if reduction == "mean":
+            dz *= 1.0 / n
+        for l in range(self.n_layers - 1, -1, -1):
+            a_prev = X if l == 0 else ws.z[l - 1][:n]
+            np.matmul(a_prev.T, dz, out=self.grad_weights[l])
+            np.sum(dz, axis=0, out=self.grad_biases[l])
+            if l2:
+                self.grad_weights[l] += l2 * self.weights[l]
+            if l == 0:
+                break
+            # A_prev is no longer needed once dW is formed: its buffer takes dA_prev.
+            # Dropped units are zeros of A just like ReLU's, so A > 0 is the whole mask.
+            mask = ws.mask[l - 1][:n]
+            np.greater(a_prev, 0, out=mask)
+            np.matmul(dz, self.weights[l].T, out=a_prev)
+            np.multiply(a_prev, mask, out=a_prev)
+            if dropout > 0:
+                a_prev *= 1.0 / (1.0 - dropout)
+            dz = a_prev
+
+    def evaluate(self, X: np.ndarray, y: np.ndarray, chunk: int | None = None) -> tuple[float, float]:
+        """(mean cross-entropy, accuracy) over `X` `(n, n_in)`, `y` `(n,)`; forward only.
+
+        Runs in chunks that fit the training workspace so evaluation adds no buffers.
+        """
+        n = X.shape[0]
+        if n == 0:
+            return float("nan"), float("nan")
+        current = self._ws.rows if self._ws is not None else 0
+        rows = chunk or max(current, min(n, 8192))
+        loss_sum, correct = 0.0, 0
+        for start in range(0, n, rows):
+            stop = min(start + rows, n)
+            logits = self.forward(X[start:stop])
+            ls, c = softmax_ce_inplace(logits, y[start:stop])
+            loss_sum += ls
+            correct += c
+        return loss_sum / n, correct / n
+
+    def predict_proba(self, X: np.ndarray, chunk: int = 8192) -> np.ndarray:
+        """Class probabilities `(n, n_out)` for `X` `(n, n_in)` (a fresh array)."""
+        out = np.empty((X.shape[0], self.sizes[-1]), dtype=self.dtype)
+        for start in range(0, X.shape[0], chunk):
+            logits = self.forward(X[start : start + chunk])
+            logits -= logits.max(axis=1, keepdims=True)
+            np.exp(logits, out=logits)
+            logits /= logits.sum(axis=1, keepdims=True)
+            out[start : start + chunk] = logits
+        return out
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Predicted class `(n,)` for `X` `(n, n_in)`."""
+        return self.predict_proba(X).argmax(axis=1)

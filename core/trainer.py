@@ -1,0 +1,273 @@
+"""The training loop, written once: the CLI, the TUI and sweeps all consume it.
+
+`Trainer.run()` is a generator that yields one `EpochRecord` per epoch. Another
+thread may call `stop()`, `pause()` and `resume()`; they take effect between
+mini-batches. A stop in the middle of an epoch rolls the weights, optimizer state and
+random generator back to the start of that epoch, so the state is always that of the
+last completed epoch and a checkpoint taken then resumes exactly.
+
+Train loss and accuracy are measured on the epoch's own forward passes, before each
+batch's update (as Keras does), rather than by an extra pass over the training set:
+for full batch that is the loss at the weights the epoch started with. With dropout
+they are measured on the dropped-out network. Valid and test sets are only ever
+evaluated, never trained on. Reported losses are always the mean cross-entropy per
+sample, whatever `reduction` the gradient uses.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Iterator
+
+import numpy as np
+
+from .config import TrainConfig
+from .datasets import Dataset
+from .network import Network
+from .optimizers import Optimizer, make_optimizer
+
+# The states a run can be in; the TUI shows them as they are.
+IDLE, RUNNING, PAUSED, STOPPED, EARLY_STOPPED, DIVERGED, FINISHED = (
+    "idle", "running", "paused", "stopped", "early-stopped", "diverged", "finished",
+)
+FINAL_STATES = (STOPPED, EARLY_STOPPED, DIVERGED, FINISHED)
+
+METRICS = ("train_loss", "train_acc", "valid_loss", "valid_acc", "test_loss", "test_acc")
+HISTORY_COLUMNS = ("epoch", *METRICS, "lr", "seconds")
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """One epoch's results; accuracies are fractions in [0, 1]."""
+
+    epoch: int
+    train_loss: float
+    train_acc: float
+    valid_loss: float
+    valid_acc: float
+    test_loss: float
+    test_acc: float
+    lr: float
+    seconds: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "EpochRecord":
+        return cls(epoch=int(d["epoch"]), **{k: float(d[k]) for k in HISTORY_COLUMNS[1:]})
+
+
+class Trainer:
+    """Trains a `Network` on a `Dataset` according to a `TrainConfig`."""
+
+    def __init__(self, config: TrainConfig, data: Dataset):
+        config.validate()
+        self.config = config
+        self.data = data
+        dtype = np.dtype(config.dtype)
+        # Cast once: the loop then never converts or copies the data.
+        self.x_train = np.ascontiguousarray(data.x_train, dtype=dtype)
+        self.x_valid = np.ascontiguousarray(data.x_valid, dtype=dtype)
+        self.x_test = np.ascontiguousarray(data.x_test, dtype=dtype)
+        self.y_train = np.ascontiguousarray(data.y_train, dtype=np.intp)
+        self.y_valid = np.ascontiguousarray(data.y_valid, dtype=np.intp)
+        self.y_test = np.ascontiguousarray(data.y_test, dtype=np.intp)
+
+        self.rng = np.random.default_rng(config.seed)
+        sizes = (data.n_features, *config.hidden, data.n_classes)
+        self.network = Network(sizes, dtype=config.dtype, init=config.init, rng=self.rng)
+        self.optimizer: Optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.v0)
+        self.optimizer.setup(self.network.params)
+
+        self.history: list[EpochRecord] = []
+        self.best_epoch = 0  # 0 = no epoch yet
+        self.best_params = [p.copy() for p in self.network.params]
+        self.bad_epochs = 0  # epochs since the monitored metric last improved
+        self.status = IDLE
+        self.message = ""
+
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        n = len(self.y_train)
+        self.batch_size = n if config.batch_size in (0, None) or config.batch_size >= n else config.batch_size
+        self._x_batch = None if self.batch_size == n else np.empty((self.batch_size, data.n_features), dtype=dtype)
+        self._y_batch = None if self.batch_size == n else np.empty(self.batch_size, dtype=np.intp)
+        self._snapshot_params = [p.copy() for p in self.network.params]
+        self._snapshot_opt: dict[str, np.ndarray] = {}
+
+    # -- control from other threads ------------------------------------------
+    def stop(self) -> None:
+        """Ask the loop to stop after the current mini-batch (it also ends a pause)."""
+        self._stop.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def epoch(self) -> int:
+        """Completed epochs."""
+        return len(self.history)
+
+    @property
+    def best(self) -> EpochRecord | None:
+        return self.history[self.best_epoch - 1] if self.best_epoch else None
+
+    # -- the loop ----------------------------------------------------------------
+    def run(self) -> Iterator[EpochRecord]:
+        """Train up to `config.epochs`, yielding each completed epoch's record."""
+        self._stop.clear()
+        self.status = RUNNING
+        self.message = ""
+        try:
+            while self.epoch < self.config.epochs:
+                record = self._run_epoch()
+                if record is None:
+                    return
+                self.history.append(record)
+                if self._update_best(record) and self.config.early_stop and self.bad_epochs >= self.config.early_stop:
+                    self.status = EARLY_STOPPED
+                    self.message = self._early_stop_message()
+                    yield record
+                    return
+                yield record
+            self.status = FINISHED
+            self.message = f"finished {self.epoch} epochs"
+        finally:
+            if self.status in (RUNNING, PAUSED):
+                # The consumer closed the generator mid-run: that is a stop too.
+                self.status = STOPPED
+                self.message = f"stopped after epoch {self.epoch}"
+
+    def _run_epoch(self) -> EpochRecord | None:
+        """One epoch; None if it was stopped or diverged (state rolled back)."""
+        cfg = self.config
+        net = self.network
+        self._take_snapshot()
+        started = time.perf_counter()
+        paused_for = 0.0
+        n = len(self.y_train)
+        order = self.rng.permutation(n) if self.batch_size < n else None
+        loss_sum, correct = 0.0, 0
+        for start in range(0, n, self.batch_size):
+            if not self._running.is_set():
+                self.status = PAUSED
+                t = time.perf_counter()
+                self._running.wait()
+                paused_for += time.perf_counter() - t
+                self.status = RUNNING
+            if self._stop.is_set():
+                self._restore_snapshot()
+                self.status = STOPPED
+                self.message = f"stopped after epoch {self.epoch}"
+                return None
+            x, y = self._batch(order, start)
+            batch_loss, batch_correct = net.train_batch(
+                x, y, reduction=cfg.reduction, l2=cfg.l2, dropout=cfg.dropout, rng=self.rng
+            )
+            if not np.isfinite(batch_loss):
+                return self._diverged(f"loss became {batch_loss} in epoch {self.epoch + 1}")
+            self.optimizer.step(net.params, net.grads)
+            loss_sum += batch_loss
+            correct += batch_correct
+        if not net.all_finite():
+            return self._diverged(f"weights became non-finite in epoch {self.epoch + 1}")
+        valid_loss, valid_acc = net.evaluate(self.x_valid, self.y_valid)
+        test_loss, test_acc = net.evaluate(self.x_test, self.y_test)
+        if not np.isfinite(valid_loss):
+            return self._diverged(f"valid loss became {valid_loss} in epoch {self.epoch + 1}")
+        return EpochRecord(
+            epoch=self.epoch + 1,
+            train_loss=loss_sum / n,
+            train_acc=correct / n,
+            valid_loss=valid_loss,
+            valid_acc=valid_acc,
+            test_loss=test_loss,
+            test_acc=test_acc,
+            lr=self.optimizer.lr,
+            seconds=time.perf_counter() - started - paused_for,
+        )
+
+    def _batch(self, order: np.ndarray | None, start: int) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the epoch's shuffled order, gathered into reused buffers."""
+        if order is None:
+            return self.x_train, self.y_train
+        idx = order[start : start + self.batch_size]
+        m = len(idx)
+        x = self._x_batch[:m]
+        y = self._y_batch[:m]
+        np.take(self.x_train, idx, axis=0, out=x)
+        np.take(self.y_train, idx, out=y)
+        return x, y
+
+    def _diverged(self, why: str) -> None:
+        self._restore_snapshot()
+        self.status = DIVERGED
+        self.message = f"diverged: {why}; kept the weights of epoch {self.epoch} (the last finite ones)"
+        return None
+
+    # -- best epoch and early stopping ------------------------------------------
+    def _improved(self, record: EpochRecord) -> bool:
+        best = self.best
+        if best is None:
+            return True
+        delta = self.config.min_delta
+        if self.config.monitor == "valid_acc":
+            return record.valid_acc > best.valid_acc + delta
+        return record.valid_loss < best.valid_loss - delta
+
+    def _update_best(self, record: EpochRecord) -> bool:
+        """Track the best epoch; True when the monitored metric did not improve."""
+        if self._improved(record):
+            self.best_epoch = record.epoch
+            self.bad_epochs = 0
+            for keep, p in zip(self.best_params, self.network.params):
+                np.copyto(keep, p)
+            return False
+        self.bad_epochs += 1
+        return True
+
+    def _early_stop_message(self) -> str:
+        restored = ""
+        if self.config.restore_best:
+            for p, keep in zip(self.network.params, self.best_params):
+                np.copyto(p, keep)
+            restored = "; restored its weights"
+        return (
+            f"early-stopped at epoch {self.epoch}: {self.config.monitor} did not improve for "
+            f"{self.config.early_stop} epochs; best epoch {self.best_epoch}{restored}"
+        )
+
+    # -- snapshots for stop and divergence ---------------------------------------
+    def _take_snapshot(self) -> None:
+        for keep, p in zip(self._snapshot_params, self.network.params):
+            np.copyto(keep, p)
+        self._snapshot_opt = self._snapshot_opt or {k: np.copy(v) for k, v in self.optimizer.state().items()}
+        for k, v in self.optimizer.state().items():
+            np.copyto(self._snapshot_opt[k], v)
+        self._snapshot_rng = self.rng.bit_generator.state
+
+    def _restore_snapshot(self) -> None:
+        for p, keep in zip(self.network.params, self._snapshot_params):
+            np.copyto(p, keep)
+        self.optimizer.load_state(self._snapshot_opt)
+        self.rng.bit_generator.state = self._snapshot_rng
+
+    # -- inspection ---------------------------------------------------------
+    def best_network(self) -> Network:
+        """A copy of the network with the best epoch's weights."""
+        net = Network(self.network.sizes, dtype=self.config.dtype, init=self.config.init)
+        for p, keep in zip(net.params, self.best_params):
+            np.copyto(p, keep)
+        return net

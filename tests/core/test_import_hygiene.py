@@ -1,0 +1,40 @@
+"""core stays headless: importing it, or running `nntrain train`, loads no UI library."""
+
+import subprocess
+import sys
+
+import pytest
+
+UI_MODULES = ("textual", "rich", "plotext", "textual_plotext")
+
+
+def _loaded_after(code: str) -> set[str]:
+    probe = code + "\nimport sys\nprint(' '.join(m for m in %r if m in sys.modules))" % (UI_MODULES,)
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return set(out.stdout.split())
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["core", "core.network", "core.trainer", "core.datasets", "core.checkpoint", "core.runs", "core.config"],
+)
+def test_core_modules_load_no_ui_library(module):
+    assert _loaded_after(f"import {module}") == set()
+
+
+def test_train_command_does_not_load_textual(tmp_path):
+    code = (
+        "import sys\n"
+        "from tui.cli import main\n"
+        f"rc = main(['train', '--hidden', '8', '--epochs', '1', '--quiet', '--split', '300,100', "
+        f"'--out', {str(tmp_path / 'run')!r}])\n"
+        "assert rc == 0, rc"
+    )
+    loaded = _loaded_after(code)
+    assert "textual" not in loaded
+    assert "textual_plotext" not in loaded
+
+
+def test_help_loads_neither_numpy_nor_textual():
+    loaded = _loaded_after("from tui.cli import build_parser\nbuild_parser().format_help()")
+    assert loaded == set()

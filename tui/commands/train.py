@@ -1,0 +1,187 @@
+"""`nntrain train`: headless training with a progress bar, a JSONL stream or silence."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import UserError
+from ..options import overrides_from
+
+# Options that may change when resuming: they do not alter the network or the optimizer.
+RESUMABLE = {"epochs", "early_stop", "min_delta", "data", "split"}
+
+
+def run(args: argparse.Namespace) -> int:
+    from core import build_config, load_checkpoint, load_dataset, new_run_dir, trainer_from_checkpoint
+    from core.trainer import Trainer
+
+    overrides = overrides_from(args)
+    if overrides.get("data") not in (None, "bundled"):
+        overrides["data"] = str(Path(overrides["data"]).expanduser().resolve())
+    if args.resume:
+        ckpt = load_checkpoint(args.resume)
+        changed = sorted(set(overrides) - RESUMABLE) + (["preset"] if args.preset else []) + (["config"] if args.config else [])
+        if changed:
+            raise UserError(f"--resume continues a run as it was; cannot change {', '.join(changed)}")
+        config = ckpt.config.replace(**{k: v for k, v in build_config(overrides=overrides).to_dict().items() if k in overrides})
+        config = build_config(overrides=config.to_dict())
+        data = load_dataset(config.data, config.split or None)
+        trainer = trainer_from_checkpoint(ckpt, data, config)
+        out = Path(args.out) if args.out else Path(args.resume).resolve().parent
+    else:
+        config = build_config(args.preset, args.config, overrides)
+        data = load_dataset(config.data, config.split or None)
+        try:
+            trainer = Trainer(config, data)
+        except MemoryError:
+            raise UserError(f"not enough memory for hidden {config.hidden} with this dataset") from None
+        out = Path(args.out) if args.out else new_run_dir()
+
+    report = _reporter(args)
+    report.start(trainer, out)
+    with _stop_on_ctrl_c(trainer) as interrupted:
+        with report.progress(trainer):
+            for record in trainer.run():
+                report.epoch(trainer, record)
+    from core import write_run
+
+    write_run(trainer, out)
+    report.finish(trainer, out, interrupted())
+    return 130 if interrupted() else (0 if trainer.status != "diverged" else 1)
+
+
+@contextmanager
+def _stop_on_ctrl_c(trainer):
+    """First Ctrl+C asks the trainer to stop cleanly; a second one aborts."""
+    hits = []
+
+    def handler(signum, frame):
+        hits.append(signum)
+        if len(hits) > 1:
+            raise KeyboardInterrupt
+        print("\nstopping after this batch (Ctrl+C again to abort)...", file=sys.stderr)
+        trainer.stop()
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread (e.g. called from tests in a thread)
+        previous = None
+    try:
+        yield lambda: bool(hits)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _reporter(args):
+    if args.jsonl:
+        return JsonlReport()
+    if args.quiet:
+        return QuietReport()
+    return RichReport()
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:5.1f}%"
+
+
+def summary_lines(trainer, out: Path, interrupted: bool) -> list[str]:
+    """The closing lines: where the files went, then final and best-epoch accuracies."""
+    lines = []
+    if trainer.message:
+        lines.append(trainer.message)
+    if interrupted:
+        lines.append(f"interrupted: checkpoint saved; continue with  nntrain train --resume {out / 'model.npz'}")
+    lines.append(f"saved to {out}/ (model.npz, best.npz, history.csv, history.json, config.toml)")
+    if trainer.history:
+        f, b = trainer.history[-1], trainer.best
+        lines.append(f"final  epoch {f.epoch}: train acc {_pct(f.train_acc)}  valid acc {_pct(f.valid_acc)}  test acc {_pct(f.test_acc)}")
+        lines.append(
+            f"best   epoch {b.epoch} (by {trainer.config.monitor}): train acc {_pct(b.train_acc)}  "
+            f"valid acc {_pct(b.valid_acc)}  test acc {_pct(b.test_acc)}"
+        )
+    return lines
+
+
+def epoch_line(trainer, r) -> str:
+    mark = "*" if r.epoch == trainer.best_epoch else " "
+    width = len(str(trainer.config.epochs))
+    return (
+        f"epoch {r.epoch:>{width}}/{trainer.config.epochs}{mark} "
+        f"train {r.train_loss:.4f} {_pct(r.train_acc)}  valid {r.valid_loss:.4f} {_pct(r.valid_acc)}  "
+        f"test {r.test_loss:.4f} {_pct(r.test_acc)}  {r.seconds:.2f}s"
+    )
+
+
+def header_lines(trainer, out: Path) -> list[str]:
+    d, c = trainer.data, trainer.config
+    return [
+        f"data: {d.name} ({d.source}), split {d.split}, {d.n_features} features, {d.n_classes} classes",
+        f"model: {c.describe()} | epochs {c.epochs} | seed {c.seed} -> {out}/",
+    ]
+
+
+class QuietReport:
+    @contextmanager
+    def progress(self, trainer):
+        yield
+
+    def start(self, trainer, out):
+        pass
+
+    def epoch(self, trainer, record):
+        pass
+
+    def finish(self, trainer, out, interrupted):
+        for line in summary_lines(trainer, out, interrupted):
+            print(line)
+
+
+class JsonlReport(QuietReport):
+    """One JSON object per epoch on stdout; the human summary on stderr."""
+
+    def epoch(self, trainer, record):
+        print(json.dumps({**record.to_dict(), "best": record.epoch == trainer.best_epoch}), flush=True)
+
+    def finish(self, trainer, out, interrupted):
+        for line in summary_lines(trainer, out, interrupted):
+            print(line, file=sys.stderr)
+
+
+class RichReport(QuietReport):
+    """A progress bar with ETA and one line per epoch, via rich."""
+
+    def __init__(self):
+        from rich.console import Console
+
+        self.console = Console(highlight=False, soft_wrap=True)
+        self.bar = None
+
+    def start(self, trainer, out):
+        for line in header_lines(trainer, out):
+            self.console.print(line, markup=False)
+
+    @contextmanager
+    def progress(self, trainer):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        with Progress(
+            TextColumn("epochs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("ETA"), TimeRemainingColumn(), console=self.console, transient=True,
+        ) as bar:
+            self.bar = bar
+            self.task = bar.add_task("train", total=trainer.config.epochs, completed=trainer.epoch)
+            yield
+
+    def epoch(self, trainer, record):
+        self.console.print(epoch_line(trainer, record), markup=False)
+        self.bar.update(self.task, completed=record.epoch)
+
+    def finish(self, trainer, out, interrupted):
+        for line in summary_lines(trainer, out, interrupted):
+            self.console.print(line, markup=False)
