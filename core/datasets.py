@@ -461,7 +461,9 @@ def _check_pixel_values(x: np.ndarray, key: str, where: str) -> None:
         return
     low, high = x.min(), x.max()
     if low < 0 or high > 255:
-        raise DatasetError(f"{where}: {key} has values outside 0..255 (min {low:g}, max {high:g})")
+        raise DatasetError(
+            f"{where}: {key} has values outside 0..255 (min {_number(low)}, max {_number(high)})"
+        )
 
 
 def _check_labels(labels: np.ndarray, key: str, n_images: int, x_key: str, where: str) -> np.ndarray:
@@ -476,15 +478,15 @@ def _check_labels(labels: np.ndarray, key: str, n_images: int, x_key: str, where
         raise DatasetError(f"{where}: {key} has {len(labels)} entries but {x_key} has {n_images}")
     if labels.dtype.kind == "f":
         if not (np.isfinite(labels).all() and (labels == np.round(labels)).all()):
-            raise DatasetError(f"{where}: {key} are not integers")
+            raise DatasetError(f"{where}: {key} has values that are not integers")
     elif labels.dtype.kind not in "ui":
-        raise DatasetError(f"{where}: {key} are not integers (dtype {labels.dtype})")
+        raise DatasetError(f"{where}: {key} has values that are not integers (dtype {labels.dtype})")
     low, high = labels.min(), labels.max()
     if low < 0:
-        raise DatasetError(f"{where}: {key} has negative values (min {low:g})")
+        raise DatasetError(f"{where}: {key} has negative values (min {_number(low)})")
     if high >= MAX_CLASSES:
         raise DatasetError(
-            f"{where}: {key} goes up to {high:g}; at most {MAX_CLASSES} classes are supported"
+            f"{where}: {key} goes up to {_number(high)}; at most {MAX_CLASSES} classes are supported"
         )
     return labels.astype(np.int64)
 
@@ -583,7 +585,9 @@ def _holdout_counts(
         asked = f"split {_spec_text(spec)}"
         how = f"{asked} of {train_origin}"
         if n_train + n_valid > n:
-            raise DatasetError(f"{where}: {asked} asks for {n_train + n_valid} samples but {train_origin} has {n}")
+            raise DatasetError(
+                f"{where}: {asked} asks for {n_train + n_valid} samples but {train_origin} has {n}"
+            )
         if n_train + n_valid < n:
             how += f", {n - n_train - n_valid} unused"
     _check_nonempty(where, asked, n, train=n_train, validation=n_valid)
@@ -629,6 +633,11 @@ def _to_float(x: np.ndarray, divisor: float) -> np.ndarray:
 def _describe(error: BaseException) -> str:
     """An exception as short text, preferring the OS's own wording."""
     return getattr(error, "strerror", None) or str(error) or type(error).__name__
+
+
+def _number(value) -> str:
+    """A numpy scalar for a message: ``300`` for integers, ``382.5`` or ``1e+30`` for floats."""
+    return f"{value:g}" if isinstance(value, (float, np.floating)) else str(int(value))
 
 
 def _key_list(keys) -> str:
