@@ -16,6 +16,7 @@ sample, whatever `reduction` the gradient uses.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -36,6 +37,7 @@ FINAL_STATES = (STOPPED, EARLY_STOPPED, DIVERGED, FINISHED)
 
 METRICS = ("train_loss", "train_acc", "valid_loss", "valid_acc", "test_loss", "test_acc")
 HISTORY_COLUMNS = ("epoch", *METRICS, "lr", "seconds")
+SETS = ("train", "valid", "test")
 
 
 @dataclass(frozen=True)
@@ -66,15 +68,17 @@ class Trainer:
     def __init__(self, config: TrainConfig, data: Dataset):
         config.validate()
         self.config = config
-        self.data = data
         dtype = np.dtype(config.dtype)
-        # Cast once: the loop then never converts or copies the data.
-        self.x_train = np.ascontiguousarray(data.x_train, dtype=dtype)
-        self.x_valid = np.ascontiguousarray(data.x_valid, dtype=dtype)
-        self.x_test = np.ascontiguousarray(data.x_test, dtype=dtype)
-        self.y_train = np.ascontiguousarray(data.y_train, dtype=np.intp)
-        self.y_valid = np.ascontiguousarray(data.y_valid, dtype=np.intp)
-        self.y_test = np.ascontiguousarray(data.y_test, dtype=np.intp)
+        # Cast once: the loop then never converts or copies the data. The trainer's
+        # dataset holds the cast arrays, so a float32 original can be freed by the caller.
+        self.data = data = dataclasses.replace(
+            data,
+            **{f"x_{s}": np.ascontiguousarray(getattr(data, f"x_{s}"), dtype=dtype) for s in SETS},
+            **{f"y_{s}": np.ascontiguousarray(getattr(data, f"y_{s}"), dtype=np.intp) for s in SETS},
+        )
+        self.x_train, self.y_train = data.x_train, data.y_train
+        self.x_valid, self.y_valid = data.x_valid, data.y_valid
+        self.x_test, self.y_test = data.x_test, data.y_test
 
         self.rng = np.random.default_rng(config.seed)
         sizes = (data.n_features, *config.hidden, data.n_classes)

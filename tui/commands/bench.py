@@ -1,0 +1,74 @@
+"""`nntrain bench`: an epoch against the BLAS bound, in one process, with a report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+from ..errors import UserError
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.config import coerce
+
+    from ..benchmark import COURSE_TEST, COURSE_VALID, blas_info, measure, memory_probe, synthetic_data
+
+    hidden = coerce("hidden", args.hidden)
+    batch = coerce("batch_size", args.batch_size)
+    if args.n < 1 or args.epochs < 1 or min(hidden) < 1 or batch < 0:
+        raise UserError("--n, --epochs, --hidden and --batch-size must be positive")
+    dtypes = ("float32", "float64") if args.dtype == "both" else (args.dtype,)
+    print(f"BLAS: {blas_info()}")
+    print(f"shape: {args.n} train + {COURSE_VALID} valid + {COURSE_TEST} test images of 784 pixels, "
+          f"hidden {','.join(map(str, hidden))}, 10 classes; median of {args.epochs} epochs after a warm-up")
+    data = synthetic_data(args.n, COURSE_VALID, COURSE_TEST)
+    report: dict = {"blas": blas_info(), "n": args.n, "hidden": list(hidden), "epochs": args.epochs, "results": []}
+
+    print(f"\n{'dtype':8} {'batch':>6} {'bound s':>8} {'nntrain s':>9} {'ratio':>6} {'GFLOP/s':>8} {'epochs/s':>8} {'overhead/batch':>15}")
+    batches = [batch] + ([32, 128, 512] if args.minibatch else [])
+    for dtype in dtypes:
+        for b in batches:
+            r = measure(data, hidden, b, dtype, args.epochs)
+            report["results"].append(r.to_dict())
+            print(f"{r.dtype:8} {r.batch:>6} {r.bound_s:8.3f} {r.nntrain_s:9.3f} {r.ratio:6.3f} {r.gflops:8.1f} "
+                  f"{r.epochs_per_s:8.2f} {r.overhead_us_per_batch:12.0f} us")
+
+    print("\npeak memory, full batch, 2 epochs in a fresh process (dataset + 2 x parameters + optimizer + activations):")
+    report["memory"] = []
+    for dtype in dtypes:
+        m = memory_probe(args.n, hidden, dtype)
+        report["memory"].append(m)
+        print(f"  {dtype}: used {m['used_mb']:.0f} MB, expected {m['expected_mb']:.0f} MB, ratio {m['ratio']:.2f} (peak RSS {m['peak_rss_mb']:.0f} MB)")
+
+    report["startup"] = startup_times()
+    print("\nstart-up: " + ", ".join(f"`{k}` {v * 1000:.0f} ms" for k, v in report["startup"].items()))
+
+    if args.tui:
+        from ..benchmark_tui import tui_overhead
+
+        t = tui_overhead(data, hidden, batch, dtypes[0], args.epochs)
+        report["tui"] = t
+        print(f"\nTUI: per-epoch {t['app_s']:.3f} s in the app vs {t['cli_s']:.3f} s headless: overhead {100 * (t['ratio'] - 1):+.1f}%")
+
+    if args.json:
+        from core.atomic import write_text
+
+        write_text(args.json, json.dumps(report, indent=1) + "\n")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def startup_times(repeats: int = 5) -> dict[str, float]:
+    """Best-of-N wall time of `nntrain --help` and `nntrain train --help` in fresh processes."""
+    out = {}
+    for label, argv in (("nntrain --help", ["--help"]), ("nntrain train --help", ["train", "--help"])):
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "tui.cli", *argv], capture_output=True, check=True)
+            best = min(best, time.perf_counter() - start)
+        out[label] = best
+    return out
