@@ -16,7 +16,7 @@ import numpy as np
 
 from .atomic import atomic_open
 from .config import ConfigError, TrainConfig, config_from_dict
-from .datasets import Dataset
+from .datasets import NPZ_READ_ERRORS, Dataset
 from .network import Network
 from .trainer import EpochRecord, Trainer
 
@@ -101,29 +101,46 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if not p.is_file():
         raise CheckpointError(f"{p}: model file not found")
     try:
-        with np.load(p, allow_pickle=False) as npz:
+        loaded = np.load(p, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):  # np.save output: one bare array
+            raise ValueError("a single .npy array, not an .npz archive")
+        with loaded as npz:
             arrays = {k: npz[k] for k in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+    except NPZ_READ_ERRORS as exc:
         raise CheckpointError(f"{p}: not an nntrain model file ({_short(exc)})") from None
     if "meta" not in arrays:
         raise CheckpointError(f"{p}: not an nntrain model file (no 'meta' entry)")
     try:
         meta = json.loads(str(arrays["meta"]))
-        if meta.get("format") != FORMAT:
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             raise ValueError("wrong format tag")
         config = config_from_dict(meta["config"]).validate()
         sizes = [int(s) for s in meta["sizes"]]
-    except (ValueError, KeyError, TypeError, ConfigError) as exc:
+        # What evaluate and resume read later, checked here so it fails here, in one line.
+        [EpochRecord.from_dict(r) for r in meta["history"]]
+        int(meta["best_epoch"]), int(meta["bad_epochs"])
+        np.random.default_rng().bit_generator.state = meta["rng"]
+    except (ValueError, KeyError, TypeError, AttributeError, ConfigError) as exc:
         raise CheckpointError(f"{p}: unreadable model metadata ({_short(exc)})") from None
     params = {k[6:]: v for k, v in arrays.items() if k.startswith("param.")}
     best = {k[5:]: v for k, v in arrays.items() if k.startswith("best.")}
     opt = {k[4:]: v for k, v in arrays.items() if k.startswith("opt.")}
-    ckpt = Checkpoint(p, config, meta, params, best, opt)
-    try:
-        Network(sizes, dtype=config.dtype).load_state(params)
-    except ValueError as exc:
-        raise CheckpointError(f"{p}: {exc}") from None
-    return ckpt
+    # Check shapes before building anything: a hostile file could claim a huge network.
+    for name, shape in _param_shapes(sizes).items():
+        for prefix, group in (("param", params), ("best", best)):
+            if name in group or prefix == "param":
+                a = group.get(name)
+                if a is None or a.shape != shape or a.dtype.kind != "f":
+                    found = "missing" if a is None else f"{a.dtype} {a.shape}"
+                    raise CheckpointError(f"{p}: {prefix}.{name} should be float {shape}, found {found}")
+    return Checkpoint(p, config, meta, params, best, opt)
+
+
+def _param_shapes(sizes: list[int]) -> dict[str, tuple[int, ...]]:
+    shapes = {}
+    for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        shapes[f"W{l}"], shapes[f"b{l}"] = (a, b), (b,)
+    return shapes
 
 
 def trainer_from_checkpoint(ckpt: Checkpoint, data: Dataset, config: TrainConfig | None = None) -> Trainer:

@@ -206,7 +206,13 @@ def read_toml(path: str | Path) -> dict:
         raise ConfigError(f"{p}: cannot read config ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML ({exc})") from None
-    data = data.get("train", data)
+    if "train" in data:
+        outside = sorted(set(data) - {"train"})
+        if outside:
+            raise ConfigError(f"{p}: option(s) outside the [train] table: {', '.join(outside)}")
+        data = data["train"]
+        if not isinstance(data, dict):
+            raise ConfigError(f"{p}: train must be a table ([train]), not {type(data).__name__}")
     unknown = sorted(set(data) - set(FIELD_TYPES))
     if unknown:
         raise ConfigError(f"{p}: unknown option(s) {', '.join(unknown)}")

@@ -58,7 +58,7 @@ _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members / an empty zi
 _GZIP_MAGIC = b"\x1f\x8b"
 
 # What reading a damaged or hostile .npz can raise, from zipfile, zlib and numpy.
-_NPZ_ERRORS = (
+NPZ_READ_ERRORS = (
     OSError, EOFError, ValueError, KeyError, RuntimeError, NotImplementedError,
     zipfile.BadZipFile, zlib.error, struct.error,
 )
@@ -244,7 +244,7 @@ def _read_npz(file: pathlib.Path, where: str) -> _Raw:
             arrays = {key: _npz_array(archive, key, where) for key in sorted(keys & _NPZ_KEYS)}
     except DatasetError:
         raise
-    except _NPZ_ERRORS as error:
+    except NPZ_READ_ERRORS as error:
         raise DatasetError(f"{where}: not a readable .npz archive ({_describe(error)})") from None
 
     class_names = _npz_class_names(arrays.get("class_names"), where)
@@ -270,7 +270,7 @@ def _npz_array(archive, key: str, where: str) -> np.ndarray:
                 f"{where}: {key} is a pickled object array; refusing to unpickle it"
             ) from None
         raise DatasetError(f"{where}: {key} is not a readable array ({_describe(error)})") from None
-    except _NPZ_ERRORS as error:
+    except NPZ_READ_ERRORS as error:
         raise DatasetError(f"{where}: cannot read {key} ({_describe(error)})") from None
     if not isinstance(value, np.ndarray):  # a zip member that is not .npy comes back as bytes
         raise DatasetError(f"{where}: {key} is not a NumPy .npy array")

@@ -35,6 +35,10 @@ IDLE, RUNNING, PAUSED, STOPPED, EARLY_STOPPED, DIVERGED, FINISHED = (
 )
 FINAL_STATES = (STOPPED, EARLY_STOPPED, DIVERGED, FINISHED)
 
+# A mean cross-entropy this many times chance level (log K) means the run blew up,
+# even while the numbers are still finite (dead ReLUs keep huge logits finite).
+DIVERGENCE_FACTOR = 100.0
+
 METRICS = ("train_loss", "train_acc", "valid_loss", "valid_acc", "test_loss", "test_acc")
 HISTORY_COLUMNS = ("epoch", *METRICS, "lr", "seconds")
 SETS = ("train", "valid", "test")
@@ -92,6 +96,7 @@ class Trainer:
         self.bad_epochs = 0  # epochs since the monitored metric last improved
         self.status = IDLE
         self.message = ""
+        self.loss_limit = DIVERGENCE_FACTOR * max(1.0, float(np.log(data.n_classes)))
 
         self._stop = threading.Event()
         self._running = threading.Event()
@@ -131,7 +136,6 @@ class Trainer:
     # -- the loop ----------------------------------------------------------------
     def run(self) -> Iterator[EpochRecord]:
         """Train up to `config.epochs`, yielding each completed epoch's record."""
-        self._stop.clear()
         self.status = RUNNING
         self.message = ""
         try:
@@ -149,6 +153,9 @@ class Trainer:
             self.status = FINISHED
             self.message = f"finished {self.epoch} epochs"
         finally:
+            # Cleared here, not at the start: a stop() that arrives before the worker
+            # thread enters run() must still stop it.
+            self._stop.clear()
             if self.status in (RUNNING, PAUSED):
                 # The consumer closed the generator mid-run: that is a stop too.
                 self.status = STOPPED
@@ -156,6 +163,12 @@ class Trainer:
 
     def _run_epoch(self) -> EpochRecord | None:
         """One epoch; None if it was stopped or diverged (state rolled back)."""
+        # Overflow on the way to divergence is detected and reported below; numpy's
+        # warnings about it would only be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self._train_epoch()
+
+    def _train_epoch(self) -> EpochRecord | None:
         cfg = self.config
         net = self.network
         self._take_snapshot()
@@ -189,8 +202,9 @@ class Trainer:
             return self._diverged(f"weights became non-finite in epoch {self.epoch + 1}")
         valid_loss, valid_acc = net.evaluate(self.x_valid, self.y_valid)
         test_loss, test_acc = net.evaluate(self.x_test, self.y_test)
-        if not np.isfinite(valid_loss):
-            return self._diverged(f"valid loss became {valid_loss} in epoch {self.epoch + 1}")
+        for what, loss in (("train loss", loss_sum / n), ("valid loss", valid_loss)):
+            if not loss <= self.loss_limit:  # NaN fails this comparison too
+                return self._diverged(f"{what} became {loss:.3g} in epoch {self.epoch + 1}")
         return EpochRecord(
             epoch=self.epoch + 1,
             train_loss=loss_sum / n,

@@ -1,0 +1,385 @@
+"""The headless CLI end to end: `nntrain train`, `evaluate` and `gradcheck` on tiny .npz
+files, in-process through `tui.cli.main` and as real subprocesses; every bad input
+exits 2 with one line on stderr; Ctrl+C leaves a loadable, resumable checkpoint."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import build_config, load_checkpoint, load_dataset
+from core.trainer import HISTORY_COLUMNS
+from helpers import history_rows, write_npz_dataset
+from tui.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = "epoch,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,lr,seconds"
+RUN_FILES = ("history.csv", "history.json", "model.npz", "best.npz", "config.toml")
+
+
+def cli(*argv) -> int:
+    """`nntrain ARGV` in-process; argparse's SystemExit becomes a return code."""
+    try:
+        return main([str(a) for a in argv])
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else 1
+
+
+def train_args(data: Path, out: Path, *extra) -> list:
+    return ["train", "--data", data, "--hidden", "8", "--epochs", "3", "--batch-size", "16", "--lr", "0.1",
+            "--out", out, *extra]
+
+
+def history_of(run: Path) -> list[dict]:
+    return json.loads((run / "history.json").read_text())["history"]
+
+
+def subprocess_env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("COLUMNS", None)
+    return env
+
+
+@pytest.fixture
+def trained_run(npz_data, tmp_path, capsys):
+    """(folder, stdout) of a finished 3-epoch run."""
+    out = tmp_path / "run"
+    assert cli(*train_args(npz_data, out)) == 0
+    return out, capsys.readouterr().out
+
+
+@pytest.fixture
+def run_dir(trained_run):
+    return trained_run[0]
+
+
+# --------------------------------------------------------------------------- train --out
+
+
+def test_train_writes_the_run_folder(run_dir):
+    for name in RUN_FILES:
+        assert (run_dir / name).is_file(), name
+
+    lines = (run_dir / "history.csv").read_text().splitlines()
+    assert lines[0] == HEADER
+    rows = list(csv.DictReader(lines))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    for r in rows:
+        for key in ("train_acc", "valid_acc", "test_acc"):
+            assert 0.0 <= float(r[key]) <= 1.0
+        for key in ("train_loss", "valid_loss", "test_loss", "lr", "seconds"):
+            assert np.isfinite(float(r[key]))
+        assert float(r["lr"]) == 0.1
+
+    doc = json.loads((run_dir / "history.json").read_text())
+    assert doc["status"] == "finished"
+    assert len(doc["history"]) == 3
+    assert [tuple(r) for r in doc["history"]] == [HISTORY_COLUMNS] * 3
+    for r_csv, r_json in zip(rows, doc["history"]):
+        for key in HISTORY_COLUMNS[1:-1]:
+            assert float(r_csv[key]) == pytest.approx(r_json[key], rel=1e-5)
+
+    model = load_checkpoint(run_dir / "model.npz")
+    best = load_checkpoint(run_dir / "best.npz")
+    assert [r.to_dict() for r in model.history] == doc["history"]
+    assert best.meta["kind"] == "best"
+    assert build_config(file=run_dir / "config.toml") == model.config
+    assert model.config.hidden == (8,) and model.config.epochs == 3 and model.config.lr == 0.1
+
+
+def test_train_prints_final_and_best_accuracies_last(trained_run):
+    run_dir, stdout = trained_run
+    lines = stdout.strip().splitlines()
+    doc = json.loads((run_dir / "history.json").read_text())
+    final, best = doc["final"], doc["best"]
+    assert lines[-2].startswith(f"final  epoch {final['epoch']}:")
+    assert lines[-1].startswith(f"best   epoch {best['epoch']} ")
+    for line, record in ((lines[-2], final), (lines[-1], best)):
+        for name in ("train", "valid", "test"):
+            assert f"{name} acc {100 * record[f'{name}_acc']:5.1f}%" in line
+    # One line per epoch before the summary.
+    assert len([line for line in lines if line.startswith("epoch ")]) == 3
+
+
+def test_rerun_with_config_toml_gives_an_identical_history(run_dir, tmp_path, capsys):
+    again = tmp_path / "again"
+    assert cli("train", "--config", run_dir / "config.toml", "--out", again, "--quiet") == 0
+    assert history_rows(history_of(again)) == history_rows(history_of(run_dir))
+    a, b = load_checkpoint(run_dir / "model.npz"), load_checkpoint(again / "model.npz")
+    for name in a.params:
+        assert a.params[name].tobytes() == b.params[name].tobytes()
+
+
+def test_quiet_prints_only_the_summary(npz_data, tmp_path, capsys):
+    assert cli(*train_args(npz_data, tmp_path / "q", "--quiet")) == 0
+    out = capsys.readouterr().out
+    assert not any(line.startswith("epoch ") for line in out.splitlines())
+    assert out.strip().splitlines()[-1].startswith("best   epoch")
+
+
+def test_jsonl_prints_one_object_per_epoch(npz_data, tmp_path, capsys):
+    out_dir = tmp_path / "j"
+    assert cli(*train_args(npz_data, out_dir, "--jsonl")) == 0
+    captured = capsys.readouterr()
+    objects = [json.loads(line) for line in captured.out.splitlines()]
+    assert [o["epoch"] for o in objects] == [1, 2, 3]
+    for o in objects:
+        assert set(o) == {*HISTORY_COLUMNS, "best"}
+    assert history_rows(objects) == history_rows(history_of(out_dir))
+    # The human summary goes to stderr, keeping stdout machine-readable.
+    assert "final" in captured.err
+
+
+def test_default_out_is_a_new_folder_under_runs(npz_data, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli("train", "--data", npz_data, "--hidden", "4", "--epochs", "1", "--quiet") == 0
+    runs = list((tmp_path / "runs").iterdir())
+    assert len(runs) == 1
+    for name in RUN_FILES:
+        assert (runs[0] / name).is_file()
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def test_resume_continues_like_an_uninterrupted_run(run_dir, npz_data, tmp_path, capsys):
+    assert cli("train", "--resume", run_dir / "model.npz", "--epochs", "5", "--quiet") == 0
+    resumed = history_of(run_dir)  # the run folder of the checkpoint is updated in place
+    assert [r["epoch"] for r in resumed] == [1, 2, 3, 4, 5]
+
+    straight = tmp_path / "straight"
+    argv = train_args(npz_data, straight, "--quiet")
+    argv[argv.index("--epochs") + 1] = "5"
+    assert cli(*argv) == 0
+    assert history_rows(resumed) == history_rows(history_of(straight))
+    a, b = load_checkpoint(run_dir / "model.npz"), load_checkpoint(straight / "model.npz")
+    for name in a.params:
+        assert a.params[name].tobytes() == b.params[name].tobytes()
+
+
+def test_resume_refuses_to_change_the_model(run_dir, capsys):
+    assert cli("train", "--resume", run_dir / "model.npz", "--lr", "0.5") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "lr" in err
+
+
+# --------------------------------------------------------------------------- evaluate
+
+
+def test_evaluate_prints_accuracy_per_class_and_confusion(npz_data, tmp_path, capsys):
+    out = tmp_path / "weak"
+    # One epoch at a small lr: a model that still makes mistakes.
+    assert cli("train", "--data", npz_data, "--hidden", "4", "--epochs", "1", "--lr", "0.01", "--batch-size", "0",
+               "--out", out, "--quiet") == 0
+    capsys.readouterr()
+    assert cli("evaluate", out / "model.npz") == 0
+    text = capsys.readouterr().out
+
+    # The expected numbers, computed here from the saved weights.
+    ckpt = load_checkpoint(out / "model.npz")
+    data = load_dataset(npz_data)
+    pred = ckpt.network().predict(data.x_test)
+    y = data.y_test
+    confusion = np.array([[np.sum((y == i) & (pred == j)) for j in range(3)] for i in range(3)])
+    accuracy = np.mean(pred == y)
+    assert not np.all(confusion == np.diag(np.diag(confusion))), "model too good to check orientation"
+
+    assert f"accuracy {100 * accuracy:.2f}%" in text
+    assert "confusion matrix" in text
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("confusion matrix")) + 2
+    for k in range(3):
+        fields = lines[start + k].split()
+        assert fields[0] == data.class_names[k]
+        assert [int(v) for v in fields[1:4]] == list(confusion[k])
+        if confusion[k].sum():
+            assert fields[4] == f"{100 * confusion[k, k] / confusion[k].sum():.1f}%"
+
+
+def test_evaluate_other_set(run_dir, capsys):
+    assert cli("evaluate", run_dir / "model.npz", "--set", "valid") == 0
+    text = capsys.readouterr().out
+    assert "valid set of 30 images" in text
+
+
+# --------------------------------------------------------------------------- gradcheck
+
+
+def test_gradcheck(capsys):
+    assert cli("gradcheck") == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    match = re.fullmatch(r"max relative error: (\S+)", lines[-1])
+    assert match, lines[-1]
+    assert float(match.group(1)) < 1e-6
+    assert len(lines) == 7  # W0, b0, W1, b1, W2, b2 for the default 8,6 network, then the max
+
+
+def test_gradcheck_other_hidden(capsys):
+    assert cli("gradcheck", "--hidden", "5", "--seed", "3") == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 5 and lines[-1].startswith("max relative error: ")
+
+
+@pytest.mark.parametrize("argv", [("--hidden", "100"), ("--hidden", "x"), ("--seed", "x")])
+def test_gradcheck_bad_input(argv, capsys):
+    assert cli("gradcheck", *argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- bad input: exit 2, one line
+
+
+def _typo_toml(tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text("[train]\nepochz = 3\n")
+    return path
+
+
+def _not_npz(tmp_path):
+    path = tmp_path / "notes.npz"
+    path.write_text("not an archive\n")
+    return path
+
+
+BAD_TRAIN = {
+    "epochs-abc": lambda d, t: ["--epochs", "abc"],
+    "epochs-0": lambda d, t: ["--epochs", "0"],
+    "lr-negative": lambda d, t: ["--lr", "-1"],
+    "hidden-0": lambda d, t: ["--hidden", "0"],
+    "hidden-letters": lambda d, t: ["--hidden", "a,b"],
+    "optimizer-foo": lambda d, t: ["--optimizer", "foo"],
+    "batch-size-negative": lambda d, t: ["--batch-size", "-3"],
+    "dropout-1.5": lambda d, t: ["--dropout", "1.5"],
+    "data-missing": lambda d, t: ["--data", "/nonexistent"],
+    "data-not-npz": lambda d, t: ["--data", _not_npz(t)],
+    "split-0,0": lambda d, t: ["--split", "0,0"],
+    "preset-nope": lambda d, t: ["--preset", "nope"],
+    "config-missing": lambda d, t: ["--config", t / "missing.toml"],
+    "config-typo": lambda d, t: ["--config", _typo_toml(t)],
+    "resume-missing": lambda d, t: ["--resume", t / "missing.npz"],
+    "unknown-flag": lambda d, t: ["--colour", "red"],
+}
+
+
+@pytest.mark.parametrize("make_args", BAD_TRAIN.values(), ids=BAD_TRAIN.keys())
+def test_bad_train_input_exits_2_with_one_line(npz_data, tmp_path, capsys, make_args):
+    extra = make_args(npz_data, tmp_path)
+    # The good options first, so that the bad one is what fails (the last --data wins).
+    argv = ["train", "--data", npz_data, "--hidden", "4", "--epochs", "1", "--out", tmp_path / "out", *extra]
+    assert cli(*argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1, captured.err
+    assert captured.err.startswith("nntrain")
+    assert "Traceback" not in captured.err
+    assert captured.out == ""
+    assert not (tmp_path / "out").exists()
+
+
+def _npy_as_model(tmp_path):
+    path = tmp_path / "weights.npz"
+    with open(path, "wb") as handle:
+        np.save(handle, np.zeros((2, 2)))
+    return path
+
+
+BAD_EVALUATE = {
+    "missing": lambda d, t: t / "missing.npz",
+    "dataset-not-model": lambda d, t: d,
+    "text-file": lambda d, t: _not_npz(t),
+    "npy-not-npz": lambda d, t: _npy_as_model(t),
+}
+
+
+@pytest.mark.parametrize("make_path", BAD_EVALUATE.values(), ids=BAD_EVALUATE.keys())
+def test_evaluate_non_model_exits_2_with_one_line(npz_data, tmp_path, capsys, make_path):
+    assert cli("evaluate", make_path(npz_data, tmp_path)) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1, captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_config_whose_train_is_not_a_table_exits_2(npz_data, tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text("train = 5\n")
+    assert cli("train", "--data", npz_data, "--config", path) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+# --------------------------------------------------------------------------- real processes
+
+
+def test_subprocess_train_and_bad_input(npz_data, tmp_path):
+    out = tmp_path / "sub"
+    cmd = [sys.executable, "-m", "tui.cli", *map(str, train_args(npz_data, out, "--quiet"))]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=subprocess_env(), cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("best   epoch 3")
+    assert (out / "history.csv").read_text().splitlines()[0] == HEADER
+    assert len(history_of(out)) == 3
+
+    bad = subprocess.run(cmd + ["--epochs", "abc"], capture_output=True, text=True, env=subprocess_env(),
+                         cwd=tmp_path, timeout=120)
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_nntrain_executable(tmp_path):
+    exe = shutil.which("nntrain")
+    if exe is None:
+        pytest.skip("the nntrain console script is not installed")
+    done = subprocess.run([exe, "gradcheck", "--hidden", "4"], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1].startswith("max relative error: ")
+
+
+@pytest.mark.slow
+def test_ctrl_c_saves_a_loadable_resumable_checkpoint(tmp_path, capsys):
+    # Enough work that 2000 epochs would take minutes; we interrupt after the first.
+    data = write_npz_dataset(tmp_path / "bigger.npz", n=3000)
+    out = tmp_path / "interrupted"
+    argv = ["train", "--data", str(data), "--hidden", "256", "--epochs", "2000", "--batch-size", "16",
+            "--lr", "0.05", "--out", str(out), "--jsonl"]
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=subprocess_env(), cwd=tmp_path)
+    try:
+        first = proc.stdout.readline()
+        assert json.loads(first)["epoch"] == 1, first
+        proc.send_signal(signal.SIGINT)
+        rest, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    printed = [json.loads(line) for line in [first, *rest.splitlines()]]
+
+    ckpt = load_checkpoint(out / "model.npz")
+    assert ckpt.meta["status"] == "stopped"
+    k = len(ckpt.history)
+    assert 1 <= k < 2000
+    assert [r["epoch"] for r in printed] == list(range(1, k + 1))
+    assert history_rows(ckpt.history) == history_rows(printed)
+
+    # Resumable: one more epoch, and the result equals an uninterrupted run of k + 1 epochs.
+    assert cli("train", "--resume", out / "model.npz", "--epochs", k + 1, "--quiet") == 0
+    straight = tmp_path / "straight"
+    argv_straight = [a if a != str(out) else str(straight) for a in argv[:-1]] + ["--quiet"]
+    argv_straight[argv_straight.index("--epochs") + 1] = str(k + 1)
+    assert cli(*argv_straight) == 0
+    capsys.readouterr()
+    assert history_rows(history_of(out)) == history_rows(history_of(straight))
+    assert len(history_of(out)) == k + 1
