@@ -121,14 +121,20 @@ class Network:
         X: np.ndarray,
         dropout: float = 0.0,
         rng: np.random.Generator | None = None,
+        train: bool = False,
     ) -> np.ndarray:
         """Logits `(batch, n_out)` for inputs `X` `(batch, n_in)`.
 
-        Hidden layers: A = relu(A_prev @ W + b). With `dropout` p > 0 (training only)
-        each hidden unit is kept with probability 1 - p and scaled by 1/(1-p)
-        (inverted dropout), so evaluation needs no rescaling. The returned array is a
-        view into a reused buffer: copy it if you keep it past the next call.
+        Hidden layers: A = relu(A_prev @ W + b). With `train`, the ReLU masks are kept
+        for `backward`, and with `dropout` p > 0 each hidden unit is kept with
+        probability 1 - p and scaled by 1/(1-p) (inverted dropout), so evaluation needs
+        no rescaling. The returned array is a view into a reused buffer: copy it if you
+        keep it past the next call.
         """
+        if dropout > 0 and not train:
+            raise ValueError("dropout applies to training passes only (train=True)")
+        if dropout > 0 and rng is None:
+            raise ValueError("dropout needs a random generator (rng)")
         n = X.shape[0]
         ws = self.workspace(n, dropout=dropout > 0)
         a = X
@@ -138,15 +144,24 @@ class Network:
             np.matmul(a, w, out=z)
             z += b
             if l < last:
-                np.maximum(z, 0, out=z)
-                if dropout > 0:
+                if not train:
+                    np.maximum(z, 0, out=z)
+                elif dropout <= 0:
+                    # The mask backprop needs, found while z is being read anyway:
+                    # A = Z * (Z > 0) is the ReLU, one pass fewer than max then compare.
+                    mask = ws.mask[l][:n]
+                    np.greater(z, 0, out=mask)
+                    np.multiply(z, mask, out=z)
+                else:
+                    keep = 1.0 - dropout
                     noise = ws.noise[l][:n]
                     rng.random(out=noise, dtype=noise.dtype)
-                    keep = 1.0 - dropout
-                    # noise becomes the scaled keep mask: 1/(1-p) where kept, else 0.
-                    np.less(noise, keep, out=ws.mask[l][:n])
-                    np.multiply(z, ws.mask[l][:n], out=z)
+                    np.less(noise, keep, out=noise)  # 1.0 where the unit is kept
+                    np.maximum(z, 0, out=z)
+                    z *= noise
                     z *= 1.0 / keep
+                    # Dropped units are zeros of A like ReLU's, so A > 0 is the whole mask.
+                    np.greater(z, 0, out=ws.mask[l][:n])
             a = z
         return a
 
@@ -164,7 +179,7 @@ class Network:
         `X` is `(batch, n_in)`, `y` `(batch,)` integer labels. The loss sum is the data
         cross-entropy summed over the batch (the L2 term is not included).
         """
-        logits = self.forward(X, dropout=dropout, rng=rng)
+        logits = self.forward(X, dropout=dropout, rng=rng, train=True)
         loss_sum, correct = softmax_ce_inplace(logits, y)
         if np.isfinite(loss_sum):
             self.backward(X, y, reduction=reduction, l2=l2, dropout=dropout)
@@ -173,7 +188,8 @@ class Network:
     def backward(
         self, X: np.ndarray, y: np.ndarray, reduction: str = "mean", l2: float = 0.0, dropout: float = 0.0
     ) -> None:
-        """Backpropagate from the softmax probabilities left in the output buffer.
+        """Backpropagate from the softmax probabilities and ReLU masks that the
+        preceding `forward(X, train=True)` left in the workspace (`train_batch` does both).
 
         dL/dO = (P - Y) / N for the mean (P - Y for the sum); then per layer
         dW = A_prev.T @ dZ, db = sum_rows dZ, dA_prev = dZ @ W.T, and through ReLU (and
@@ -195,11 +211,8 @@ class Network:
             if l == 0:
                 break
             # A_prev is no longer needed once dW is formed: its buffer takes dA_prev.
-            # Dropped units are zeros of A just like ReLU's, so A > 0 is the whole mask.
-            mask = ws.mask[l - 1][:n]
-            np.greater(a_prev, 0, out=mask)
             np.matmul(dz, self.weights[l].T, out=a_prev)
-            np.multiply(a_prev, mask, out=a_prev)
+            np.multiply(a_prev, ws.mask[l - 1][:n], out=a_prev)
             if dropout > 0:
                 a_prev *= 1.0 / (1.0 - dropout)
             dz = a_prev

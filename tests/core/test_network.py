@@ -131,7 +131,7 @@ def test_dropout_gradients_match_finite_difference_with_a_fixed_mask():
     p = 0.4
 
     def loss() -> float:
-        logits = net.forward(X, dropout=p, rng=np.random.default_rng(11)).copy()
+        logits = net.forward(X, dropout=p, rng=np.random.default_rng(11), train=True).copy()
         return average_ce(y, logits)
 
     net.train_batch(X, y, reduction="mean", dropout=p, rng=np.random.default_rng(11))
@@ -337,7 +337,7 @@ def test_dropout_scales_kept_units_by_inverse_keep_probability():
     net = identity_readout(20, 200)
     X = np.random.default_rng(2).normal(size=(2000, 20))
     clean = net.forward(X).copy()
-    dropped = net.forward(X, dropout=p, rng=np.random.default_rng(3)).copy()
+    dropped = net.forward(X, dropout=p, rng=np.random.default_rng(3), train=True).copy()
 
     kept = dropped != 0
     # Every unit is either dropped or the clean activation times 1 / (1 - p).
@@ -352,9 +352,9 @@ def test_dropout_scales_kept_units_by_inverse_keep_probability():
 def test_dropout_depends_on_rng_and_evaluation_never_drops():
     net = identity_readout(10, 50)
     X = np.random.default_rng(4).normal(size=(100, 10))
-    a = net.forward(X, dropout=0.3, rng=np.random.default_rng(1)).copy()
-    b = net.forward(X, dropout=0.3, rng=np.random.default_rng(1)).copy()
-    c = net.forward(X, dropout=0.3, rng=np.random.default_rng(2)).copy()
+    a = net.forward(X, dropout=0.3, rng=np.random.default_rng(1), train=True).copy()
+    b = net.forward(X, dropout=0.3, rng=np.random.default_rng(1), train=True).copy()
+    c = net.forward(X, dropout=0.3, rng=np.random.default_rng(2), train=True).copy()
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
     # evaluate() after a dropout pass uses the full network.
