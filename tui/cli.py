@@ -61,7 +61,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("sweep", help="train a grid of configurations")
     add_train_options(p, lists=True)
     p.add_argument("--repeats", default="1", metavar="R", help="runs per configuration, with seeds seed..seed+R-1")
-    p.add_argument("--workers", default=None, metavar="W", help="parallel runs (default: cores / 1)")
+    p.add_argument("--workers", default=None, metavar="W", help="parallel runs (default: one per core, at most one per run; on a cluster: its worker threads)")
     p.add_argument("--out", metavar="DIR", help="sweep folder (default: a new sweeps/<timestamp>); rerun to resume")
     p.add_argument("--cluster", metavar="tcp://HOST:PORT", help="submit the runs to a Dask scheduler")
     p.add_argument("--quiet", action="store_true")

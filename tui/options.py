@@ -36,6 +36,8 @@ def add_train_options(parser: argparse.ArgumentParser, lists: bool = False) -> N
     for flag, field, metavar, text in TRAIN_OPTIONS:
         if lists and field == "hidden":
             text = "hidden sizes per run: 100,500 is two runs; use 512x256 for two layers in one run"
+        if lists and field == "split":
+            text = 'TRAIN,VALID per run; separate several splits with ";", e.g. "10000,6000;5000,3000"'
         group.add_argument(flag, dest=field, metavar=metavar, default=None, help=text)
 
 

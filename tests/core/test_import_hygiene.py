@@ -16,7 +16,7 @@ def _loaded_after(code: str) -> set[str]:
 
 @pytest.mark.parametrize(
     "module",
-    ["core", "core.network", "core.trainer", "core.datasets", "core.checkpoint", "core.runs", "core.config"],
+    ["core", "core.network", "core.trainer", "core.datasets", "core.checkpoint", "core.runs", "core.config", "core.sweep"],
 )
 def test_core_modules_load_no_ui_library(module):
     assert _loaded_after(f"import {module}") == set()

@@ -1,0 +1,164 @@
+"""`nntrain sweep`: train a grid of configurations in parallel, locally or on a Dask
+cluster, into one resumable folder with results tables."""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+
+from ..errors import UserError
+from ..options import overrides_from
+
+
+def run(args: argparse.Namespace) -> int:
+    from core.runs import new_run_dir
+    from core.sweep import parse_values, plan_sweep, prepare_folder, run_sweep
+
+    lists = {name: parse_values(name, text) for name, text in overrides_from(args).items()}
+    repeats = _positive_int(args.repeats, "--repeats")
+    workers = _positive_int(args.workers, "--workers") if args.workers is not None else None
+    plan = plan_sweep(lists, repeats, preset=args.preset, config_file=args.config)
+    out = Path(args.out) if args.out else new_run_dir("sweeps")
+
+    cluster = nullcontext(None)
+    if args.cluster:
+        from ..cluster import dask_executor
+
+        cluster = dask_executor(args.cluster)
+    with cluster as remote:
+        if remote is not None:
+            open_executor, threads = remote
+            workers = workers or max(1, threads)
+        else:
+            open_executor = None  # the local process pool
+        options = {"workers": workers, "cluster": args.cluster}
+        prepare_folder(plan, out, options)  # a different sweep in --out: exit 2 before any output
+        view = QuietView() if args.quiet else RichView(plan, out, args.cluster)
+        with view.progress():
+            result = run_sweep(
+                plan, out, workers=workers, open_executor=open_executor, on_start=view.start,
+                on_outcome=view.outcome, options=options,
+            )
+    view.finish(plan, result)
+    if result.interrupted:
+        return 130
+    return 1 if result.failed else 0
+
+
+def _positive_int(text: str, flag: str) -> int:
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise UserError(f"{flag}: not an integer: {text!r}") from None
+    if value < 1:
+        raise UserError(f"{flag}: must be at least 1 (got {value})")
+    return value
+
+
+def _runs(n: int) -> str:
+    return f"{n} run{'s' * (n != 1)}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def outcome_line(outcome) -> str:
+    """One line per finished run for the live view."""
+    if outcome.error:
+        return f"failed   {outcome.run.name}: {outcome.error}"
+    points = outcome.doc["early_stopping_point"]
+    final, best = points["final"], points["best_valid_loss"]
+    seconds = "" if outcome.seconds is None else f"  {outcome.seconds:.1f} s"
+    return (
+        f"{'kept' if outcome.kept else 'done'}     {outcome.run.name}: {outcome.status} "
+        f"epoch {final['epoch']} valid {_pct(final['valid_acc'])} test {_pct(final['test_acc'])} | "
+        f"lowest valid loss at epoch {best['epoch']}: valid {_pct(best['valid_acc'])} "
+        f"test {_pct(best['test_acc'])}{seconds}"
+    )
+
+
+def final_lines(plan, result) -> list[str]:
+    """The closing table(s), the timing against running one after another, the files."""
+    from core.sweep import results_table, summarize, summary_table
+
+    lines = [results_table(result.outcomes)]
+    if plan.repeated:
+        lines += ["", "mean ± std over seeds:", summary_table(summarize(plan, result.outcomes))]
+    lines += ["", result.timing_line()]
+    complete = sum(o.ok for o in result.outcomes)
+    if result.interrupted:
+        lines.append(
+            f"interrupted: {complete} of {len(result.outcomes)} runs complete; "
+            f"rerun the same command with --out {result.out} to resume"
+        )
+    if result.failed:
+        lines.append(f"{_runs(len(result.failed))} failed; rerun the same command with --out {result.out} to retry")
+    extra = ", summary.csv" if plan.repeated else ""
+    lines.append(f"saved to {result.out}/ (results.md, results.csv{extra}, sweep.json, one folder per run)")
+    return lines
+
+
+class QuietView:
+    """Only the final table."""
+
+    @contextmanager
+    def progress(self):
+        yield
+
+    def start(self, todo, workers):
+        pass
+
+    def outcome(self, outcome):
+        pass
+
+    def finish(self, plan, result):
+        for line in final_lines(plan, result):
+            print(line)
+
+
+class RichView(QuietView):
+    """A progress bar over the runs to do (ETA) and one line per finished run."""
+
+    def __init__(self, plan, out, cluster):
+        from rich.console import Console
+
+        self.console = Console(highlight=False, soft_wrap=True)
+        self.plan, self.out, self.cluster = plan, out, cluster
+
+    @contextmanager
+    def progress(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        with Progress(
+            TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn("ETA"), TimeRemainingColumn(), console=self.console, transient=True,
+        ) as bar:
+            self.bar = bar
+            yield
+
+    def start(self, todo, workers):
+        from core.sweep import blas_threads
+
+        if self.cluster:
+            where = f"on the Dask cluster {self.cluster}, up to {workers} at a time"
+        else:
+            where = f"locally, {workers} worker process(es) x {blas_threads(workers)} BLAS thread(s)"
+        kept = len(self.plan.runs) - todo
+        self.console.print(
+            f"sweep: {_runs(len(self.plan.runs))} (varying {', '.join(self.plan.varying) or 'nothing'}) -> {self.out}/"
+            + (f"; {kept} already complete" if kept else "") + (f"; {todo} to run {where}" if todo else ""),
+            markup=False,
+        )
+        # Kept runs are not progress: the bar and its ETA count the runs to do.
+        self.task = self.bar.add_task("sweep", total=todo)
+
+    def outcome(self, outcome):
+        if not outcome.kept:
+            self.bar.advance(self.task)
+        self.console.print(outcome_line(outcome), markup=False)
+
+    def finish(self, plan, result):
+        for line in final_lines(plan, result):
+            self.console.print(line, markup=False)
