@@ -5,6 +5,7 @@ imported only when a file is asked for."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -189,8 +190,12 @@ def save_figure(runs, output: str, metric: str = "both", sets: tuple[str, ...] =
 
 
 def terminal_plot(runs, metric: str = "both", sets: tuple[str, ...] = SETS,
-                  width: int | None = None, height: int | None = None) -> str:
-    """The same curves drawn by plotext (5.3 API), as a string to print."""
+                  width: int | None = None, height: int | None = None, color: bool = True) -> str:
+    """The same curves drawn by plotext (5.3 API), as a string to print.
+
+    The "clear" theme keeps the terminal's own background (plotext's default paints a
+    white box); `color=False` (NO_COLOR, or output to a file) draws without escapes.
+    """
     import plotext as plt
 
     size = shutil.get_terminal_size((100, 30))
@@ -203,6 +208,7 @@ def terminal_plot(runs, metric: str = "both", sets: tuple[str, ...] = SETS,
     plt.limitsize(False, False)
     plt.plotsize(width, height)
     plt.subplots(1, len(names))
+    plt.theme("clear")
     for col, panel in enumerate(names, start=1):
         plt.subplot(1, col)
         for i, (run, label) in enumerate(zip(runs, labels(runs))):
@@ -217,7 +223,11 @@ def terminal_plot(runs, metric: str = "both", sets: tuple[str, ...] = SETS,
         plt.title(("Loss" if panel == "loss" else "Accuracy") + (f" - {best}" if single and col == 1 else ""))
         plt.xlabel("epoch")
         plt.ylabel("loss" if panel == "loss" else "accuracy (%)")
-    return f"{title(runs, sets)}\n{plt.build()}"
+    text = plt.build()
+    if not color:
+        # plotext 5.3's clear_color() misses per-series colours: strip the escapes instead.
+        text = re.sub(r"\x1b\[[0-9;]*m", "", text)
+    return f"{title(runs, sets)}\n{text}"
 
 
 def _downsample(x: list, y: list) -> tuple[list, list]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from ..errors import UserError
 
@@ -18,7 +20,8 @@ def run(args: argparse.Namespace) -> int:
     runs = collect_runs(args.runs)
     sets = parse_sets(args.sets, several=len(runs) > 1)
     if args.terminal:
-        print(terminal_plot(runs, args.metric, sets))
+        color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        print(terminal_plot(runs, args.metric, sets, color=color))
     if args.output:
         out = save_figure(runs, args.output, args.metric, sets)
         print(f"wrote {out} ({len(runs)} run{'s' * (len(runs) != 1)}: {args.metric}, {','.join(sets)})")
