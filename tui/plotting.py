@@ -214,9 +214,9 @@ def terminal_plot(runs, metric: str = "both", sets: tuple[str, ...] = SETS,
         for i, (run, label) in enumerate(zip(runs, labels(runs))):
             for which in sets:
                 x, y = _downsample(*curve(run, panel, which))
-                color = TERMINAL_SET_COLORS[which] if single else TERMINAL_RUN_COLORS[i % len(TERMINAL_RUN_COLORS)]
+                series = TERMINAL_SET_COLORS[which] if single else TERMINAL_RUN_COLORS[i % len(TERMINAL_RUN_COLORS)]
                 text = which if single else (label if len(sets) == 1 else f"{label} ({which})")
-                plt.plot(x, y, label=text, color=color, marker="braille")
+                plt.plot(x, y, label=text, color=series, marker="braille")
         if single and runs[0].best_epoch:
             plt.vline(runs[0].best_epoch, "gray")
         best = f"best epoch {runs[0].best_epoch} (line)" if single else "accuracy (%)"
