@@ -98,6 +98,13 @@ def test_terminal_plot(sweep_dir, capsys):
     assert "hidden=8" in out and "Loss" in out and "Accuracy" in out and "epoch" in out
 
 
+def test_terminal_plot_piped_or_no_color_has_no_escapes(sweep_dir, capsys, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["plot", str(sweep_dir / "hidden=8"), "--terminal"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "Loss" in out
+
+
 def test_terminal_plot_of_several_runs_fits_the_width(sweep_dir):
     import re
 
