@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import datasets
+from core.datasets import bundled as bundled_module
 from core.datasets import (
     BUNDLED,
     FASHION_CLASS_NAMES,
@@ -574,7 +574,7 @@ def test_bundled_path_prefers_the_wheel_location(tmp_path, monkeypatch):
     package = tmp_path / "core"
     (package / "_assets").mkdir(parents=True)
     (package / "_assets" / "fashion-mnist-subset.npz").write_bytes(b"")
-    monkeypatch.setattr(datasets, "__file__", str(package / "datasets.py"))
+    monkeypatch.setattr(bundled_module, "__file__", str(package / "datasets" / "bundled.py"))
     assert bundled_path() == package / "_assets" / "fashion-mnist-subset.npz"
 
 
@@ -583,7 +583,7 @@ def test_bundled_path_finds_the_checkout_copy():
 
 
 def test_missing_bundled_file_is_a_dataset_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(datasets, "__file__", str(tmp_path / "core" / "datasets.py"))
+    monkeypatch.setattr(bundled_module, "__file__", str(tmp_path / "core" / "datasets" / "bundled.py"))
     with pytest.raises(DatasetError, match="bundled dataset is missing"):
         load_dataset()
 
@@ -597,11 +597,14 @@ def test_dataset_is_frozen_and_short_to_print(bundled):
     assert "x_train" not in repr(bundled) and len(repr(bundled)) < 500
 
 
-def test_datasets_module_imports_only_numpy_and_stdlib():
-    tree = ast.parse((ROOT / "core" / "datasets.py").read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported - set(sys.stdlib_module_names) <= {"numpy"}
+def test_datasets_package_imports_only_numpy_and_stdlib():
+    for module in sorted((ROOT / "core" / "datasets").glob("*.py")):
+        tree = ast.parse(module.read_text())
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+        assert imported - set(sys.stdlib_module_names) <= {"numpy"}, module.name
+        # Relative imports stay inside the package: core.datasets needs nothing else from core.
+        assert all(node.level <= 1 for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)), module.name
 

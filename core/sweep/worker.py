@@ -1,0 +1,51 @@
+"""The task a worker process runs: train one run and return its folder's files."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from ..config import config_from_dict
+from ..datasets import load_dataset
+from ..runs import write_run
+from ..trainer import Trainer
+from .folder import RUN_FILES
+
+_dataset_cache: dict = {}
+
+
+def execute_run(config: dict) -> dict:
+    """Train one run and return its folder's files; runs in a worker process.
+
+    `config` is `TrainConfig.to_dict()`. Returns {"files": {name: bytes}, "seconds": s}
+    or, when the run raises, {"error": one line, "seconds": s}: the error travels as
+    text, so it needs no unpickling on the client.
+    """
+    started = time.perf_counter()
+    try:
+        cfg = config_from_dict(config).validate()
+        key = (cfg.data, cfg.split)
+        if key not in _dataset_cache:
+            _dataset_cache.clear()  # one dataset per worker process is enough
+            _dataset_cache[key] = load_dataset(cfg.data, cfg.split or None)
+        trainer = Trainer(cfg, _dataset_cache[key])
+        for _ in trainer.run():
+            pass
+        with tempfile.TemporaryDirectory(prefix="nntrain-run-") as tmp:
+            write_run(trainer, tmp)
+            files = {name: (Path(tmp) / name).read_bytes() for name in RUN_FILES}
+    except MemoryError:
+        return {"error": "out of memory", "seconds": time.perf_counter() - started}
+    except Exception as exc:  # noqa: BLE001 - any failure of one run is reported, not raised
+        return {"error": one_line(exc), "seconds": time.perf_counter() - started}
+    return {"files": files, "seconds": time.perf_counter() - started}
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line; the type is named unless it is a bad-input error."""
+    lines = str(exc).strip().splitlines()
+    text = lines[0] if lines else ""
+    if isinstance(exc, ValueError) and text:  # ConfigError, DatasetError, ...: the message says it
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
