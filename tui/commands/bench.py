@@ -49,9 +49,13 @@ def run(args: argparse.Namespace) -> int:
     if args.tui:
         from ..benchmark_tui import tui_overhead
 
-        t = tui_overhead(data, hidden, batch, dtypes[0], args.epochs)
-        report["tui"] = t
-        print(f"\nTUI: per-epoch {t['app_s']:.3f} s in the app vs {t['cli_s']:.3f} s headless: overhead {100 * (t['ratio'] - 1):+.1f}%")
+        report["tui"] = []
+        print("\nTUI: per-epoch training time in the app vs headless (bundled data, same config):")
+        for b in (batch, 128) if batch != 128 else (batch,):
+            t = tui_overhead(hidden, b, dtypes[0], args.epochs)
+            report["tui"].append(t)
+            print(f"  batch {t['batch']}: {t['app_s']:.3f} s in the app vs {t['cli_s']:.3f} s headless: "
+                  f"{100 * (t['ratio'] - 1):+.1f}%")
 
     if args.json:
         from core.atomic import write_text

@@ -28,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
         changed = sorted(set(overrides) - RESUMABLE) + (["preset"] if args.preset else []) + (["config"] if args.config else [])
         if changed:
             raise UserError(f"--resume continues a run as it was; cannot change {', '.join(changed)}")
-        config = ckpt.config.replace(**{k: v for k, v in build_config(overrides=overrides).to_dict().items() if k in overrides})
-        config = build_config(overrides=config.to_dict())
+        config = build_config(overrides={**ckpt.config.to_dict(), **overrides})
         data = load_dataset(config.data, config.split or None)
         trainer = trainer_from_checkpoint(ckpt, data, config)
         del data
