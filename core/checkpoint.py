@@ -101,9 +101,12 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if not p.is_file():
         raise CheckpointError(f"{p}: model file not found")
     try:
+        with open(p, "rb") as handle:
+            head = handle.read(4)
+        # numpy would call any non-zip file "pickled data": say what it is instead.
+        if head != b"PK\x03\x04":
+            raise ValueError("a single .npy array, not an .npz archive" if head == b"\x93NUM" else "not an .npz archive")
         loaded = np.load(p, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):  # np.save output: one bare array
-            raise ValueError("a single .npy array, not an .npz archive")
         with loaded as npz:
             arrays = {k: npz[k] for k in npz.files}
     except NPZ_READ_ERRORS as exc:
