@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import rowsplit
 from .maths import softmax_ce_inplace
 
 INITS = ("xavier", "he")
@@ -137,31 +138,29 @@ class Network:
             raise ValueError("dropout needs a random generator (rng)")
         n = X.shape[0]
         ws = self.workspace(n, dropout=dropout > 0)
+        rows = rowsplit.shared()
         a = X
         last = self.n_layers - 1
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = ws.z[l][:n]
             np.matmul(a, w, out=z)
-            z += b
-            if l < last:
-                if not train:
-                    np.maximum(z, 0, out=z)
-                elif dropout <= 0:
-                    # The mask backprop needs, found while z is being read anyway:
-                    # A = Z * (Z > 0) is the ReLU, one pass fewer than max then compare.
-                    mask = ws.mask[l][:n]
-                    np.greater(z, 0, out=mask)
-                    np.multiply(z, mask, out=z)
-                else:
-                    keep = 1.0 - dropout
-                    noise = ws.noise[l][:n]
-                    rng.random(out=noise, dtype=noise.dtype)
-                    np.less(noise, keep, out=noise)  # 1.0 where the unit is kept
-                    np.maximum(z, 0, out=z)
-                    z *= noise
-                    z *= 1.0 / keep
-                    # Dropped units are zeros of A like ReLU's, so A > 0 is the whole mask.
-                    np.greater(z, 0, out=ws.mask[l][:n])
+            if l == last:
+                z += b
+            elif not train:
+                rows.run(lambda lo, hi: _bias_relu(z[lo:hi], b), n, z.shape[1])
+            elif dropout <= 0:
+                mask = ws.mask[l][:n]
+                rows.run(lambda lo, hi: _bias_relu_mask(z[lo:hi], b, mask[lo:hi]), n, z.shape[1])
+            else:
+                keep = 1.0 - dropout
+                noise = ws.noise[l][:n]
+                rng.random(out=noise, dtype=noise.dtype)
+                np.less(noise, keep, out=noise)  # 1.0 where the unit is kept
+                _bias_relu(z, b)
+                z *= noise
+                z *= 1.0 / keep
+                # Dropped units are zeros of A like ReLU's, so A > 0 is the whole mask.
+                np.greater(z, 0, out=ws.mask[l][:n])
             a = z
         return a
 
@@ -202,19 +201,24 @@ class Network:
         dz[np.arange(n), y] -= 1
         if reduction == "mean":
             dz *= 1.0 / n
+        np.sum(dz, axis=0, out=self.grad_biases[-1])
+        rows = rowsplit.shared()
+        scale = 1.0 / (1.0 - dropout) if dropout > 0 else 1.0
         for l in range(self.n_layers - 1, -1, -1):
             a_prev = X if l == 0 else ws.z[l - 1][:n]
             np.matmul(a_prev.T, dz, out=self.grad_weights[l])
-            np.sum(dz, axis=0, out=self.grad_biases[l])
             if l2:
                 self.grad_weights[l] += l2 * self.weights[l]
             if l == 0:
                 break
             # A_prev is no longer needed once dW is formed: its buffer takes dA_prev.
             np.matmul(dz, self.weights[l].T, out=a_prev)
-            np.multiply(a_prev, ws.mask[l - 1][:n], out=a_prev)
-            if dropout > 0:
-                a_prev *= 1.0 / (1.0 - dropout)
+            mask = ws.mask[l - 1][:n]
+            sums = rows.run(lambda lo, hi: _relu_backward(a_prev[lo:hi], mask[lo:hi], scale), n, a_prev.shape[1])
+            gb = self.grad_biases[l - 1]
+            np.copyto(gb, sums[0])
+            for part in sums[1:]:
+                gb += part
             dz = a_prev
 
     def evaluate(self, X: np.ndarray, y: np.ndarray, chunk: int | None = None) -> tuple[float, float]:
@@ -250,3 +254,27 @@ class Network:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted class `(n,)` for `X` `(n, n_in)`."""
         return self.predict_proba(X).argmax(axis=1)
+
+
+# Row-block kernels for `rowsplit`: each works on its own rows only.
+def _bias_relu(z: np.ndarray, b: np.ndarray) -> None:
+    """z <- relu(z + b) in place; `z` `(rows, n)`, `b` `(n,)`."""
+    z += b
+    np.maximum(z, 0, out=z)
+
+
+def _bias_relu_mask(z: np.ndarray, b: np.ndarray, mask: np.ndarray) -> None:
+    """z <- relu(z + b) and mask <- z > 0, the ReLU derivative backprop needs.
+    A = Z * (Z > 0) is the ReLU, one pass fewer than max-then-compare."""
+    z += b
+    np.greater(z, 0, out=mask)
+    np.multiply(z, mask, out=z)
+
+
+def _relu_backward(da: np.ndarray, mask: np.ndarray, scale: float) -> np.ndarray:
+    """dZ = dA * mask (* 1/(1-p) under dropout) in place; returns the block's column
+    sums, this block's share of the bias gradient `(n,)`."""
+    np.multiply(da, mask, out=da)
+    if scale != 1.0:
+        da *= scale
+    return da.sum(axis=0)
