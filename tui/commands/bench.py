@@ -14,7 +14,7 @@ from ..errors import UserError
 def run(args: argparse.Namespace) -> int:
     from core.config import coerce
 
-    from ..benchmark import COURSE_TEST, COURSE_VALID, blas_info, measure, memory_probe, synthetic_data
+    from ..benchmark import COURSE_TEST, COURSE_VALID, blas_info, measure, memory_probe, python_overhead_us, synthetic_data
 
     hidden = coerce("hidden", args.hidden)
     batch = coerce("batch_size", args.batch_size)
@@ -35,6 +35,11 @@ def run(args: argparse.Namespace) -> int:
             report["results"].append(r.to_dict())
             print(f"{r.dtype:8} {r.batch:>6} {r.bound_s:8.3f} {r.nntrain_s:9.3f} {r.ratio:6.3f} {r.gflops:8.1f} "
                   f"{r.epochs_per_s:8.2f} {r.overhead_us_per_batch:12.0f} us")
+
+    if args.minibatch:
+        report["python_overhead_us"] = python_overhead_us()
+        print(f"\nper-batch fixed cost (Python + NumPy calls, 784-1-10 network, batch 32): "
+              f"{report['python_overhead_us']:.0f} us")
 
     print("\npeak memory, full batch, 2 epochs in a fresh process (dataset + 2 x parameters + optimizer + activations):")
     report["memory"] = []
