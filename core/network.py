@@ -26,12 +26,15 @@ class _Workspace:
     z[l]: `(rows, n_{l+1})` pre-activations, overwritten by activations for hidden layers.
     mask[l]: `(rows, n_{l+1})` bool, where the hidden activation is non-zero.
     noise[l]: `(rows, n_{l+1})` uniform draws for dropout (only when dropout is used).
+    shift[l]: `(n_{l+1},)` or None: hidden layer l's buffer holds A - shift[l] (see
+    `Network.forward`); backward adds the shift's share of dW back.
     """
 
     rows: int
     z: list[np.ndarray]
     mask: list[np.ndarray]
     noise: list[np.ndarray] = field(default_factory=list)
+    shift: list[np.ndarray | None] = field(default_factory=list)
 
 
 class Network:
@@ -139,18 +142,26 @@ class Network:
         n = X.shape[0]
         ws = self.workspace(n, dropout=dropout > 0)
         rows = rowsplit.shared()
-        a = X
+        ws.shift = [None] * self.n_layers
+        a, shift = X, None
         last = self.n_layers - 1
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = ws.z[l][:n]
             np.matmul(a, w, out=z)
+            if shift is not None:
+                # The input was A - shift, so Z lacks shift @ W: fold it into the bias.
+                b = b + shift @ w
+            shift = None
             if l == last:
                 z += b
-            elif not train:
-                rows.run(lambda lo, hi: _bias_relu(z[lo:hi], b), n, z.shape[1])
             elif dropout <= 0:
-                mask = ws.mask[l][:n]
-                rows.run(lambda lo, hi: _bias_relu_mask(z[lo:hi], b, mask[lo:hi]), n, z.shape[1])
+                # relu(Z + b) = max(Z, -b) + b: keep max(Z, -b), one pass instead of an
+                # add and a max, and carry b into the next layer's bias (above).
+                neg_b = -b
+                mask = ws.mask[l][:n] if train else None
+                rows.run(lambda lo, hi: _shifted_relu(z[lo:hi], neg_b, mask if mask is None else mask[lo:hi]),
+                         n, z.shape[1])
+                shift = ws.shift[l] = b
             else:
                 keep = 1.0 - dropout
                 noise = ws.noise[l][:n]
@@ -207,6 +218,9 @@ class Network:
         for l in range(self.n_layers - 1, -1, -1):
             a_prev = X if l == 0 else ws.z[l - 1][:n]
             np.matmul(a_prev.T, dz, out=self.grad_weights[l])
+            if l > 0 and ws.shift[l - 1] is not None:
+                # a_prev holds A - shift: dW = A.T @ dZ = a_prev.T @ dZ + outer(shift, sum_rows dZ).
+                self.grad_weights[l] += np.outer(ws.shift[l - 1], self.grad_biases[l])
             if l2:
                 self.grad_weights[l] += l2 * self.weights[l]
             if l == 0:
@@ -263,12 +277,12 @@ def _bias_relu(z: np.ndarray, b: np.ndarray) -> None:
     np.maximum(z, 0, out=z)
 
 
-def _bias_relu_mask(z: np.ndarray, b: np.ndarray, mask: np.ndarray) -> None:
-    """z <- relu(z + b) and mask <- z > 0, the ReLU derivative backprop needs.
-    A = Z * (Z > 0) is the ReLU, one pass fewer than max-then-compare."""
-    z += b
-    np.greater(z, 0, out=mask)
-    np.multiply(z, mask, out=z)
+def _shifted_relu(z: np.ndarray, neg_b: np.ndarray, mask: np.ndarray | None) -> None:
+    """z <- max(z, -b) = relu(z + b) - b in place, and if given, mask <- z + b > 0 (the
+    ReLU derivative backprop needs); `z` `(rows, n)`, `neg_b` `(n,)`."""
+    if mask is not None:
+        np.greater(z, neg_b, out=mask)
+    np.maximum(z, neg_b, out=z)
 
 
 def _relu_backward(da: np.ndarray, mask: np.ndarray, scale: float) -> np.ndarray:
