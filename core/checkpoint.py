@@ -119,9 +119,12 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             raise ValueError("wrong format tag")
         config = config_from_dict(meta["config"]).validate()
         sizes = [int(s) for s in meta["sizes"]]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"layer sizes {sizes}")
         # What evaluate and resume read later, checked here so it fails here, in one line.
-        [EpochRecord.from_dict(r) for r in meta["history"]]
-        int(meta["best_epoch"]), int(meta["bad_epochs"])
+        history = [EpochRecord.from_dict(r) for r in meta["history"]]
+        if not 0 <= int(meta["best_epoch"]) <= len(history) or int(meta["bad_epochs"]) < 0:
+            raise ValueError(f"best epoch {meta['best_epoch']} of {len(history)}")
         np.random.default_rng().bit_generator.state = meta["rng"]
     except (ValueError, KeyError, TypeError, AttributeError, ConfigError) as exc:
         raise CheckpointError(f"{p}: unreadable model metadata ({_short(exc)})") from None
@@ -129,14 +132,23 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     best = {k[5:]: v for k, v in arrays.items() if k.startswith("best.")}
     opt = {k[4:]: v for k, v in arrays.items() if k.startswith("opt.")}
     # Check shapes before building anything: a hostile file could claim a huge network.
-    for name, shape in _param_shapes(sizes).items():
-        for prefix, group in (("param", params), ("best", best)):
-            if name in group or prefix == "param":
-                a = group.get(name)
-                if a is None or a.shape != shape or a.dtype.kind != "f":
-                    found = "missing" if a is None else f"{a.dtype} {a.shape}"
-                    raise CheckpointError(f"{p}: {prefix}.{name} should be float {shape}, found {found}")
+    shapes = _param_shapes(sizes)
+    groups = [("param", params)] + ([("best", best)] if best else [])
+    groups += [(f"opt.{slot}", {n: opt.get(f"{slot}{i}") for i, n in enumerate(shapes)}) for slot in _opt_slots(opt)]
+    for prefix, group in groups:
+        for name, shape in shapes.items():
+            a = group.get(name)
+            if a is None or a.shape != shape or a.dtype.kind != "f":
+                found = "missing" if a is None else f"{a.dtype} {a.shape}"
+                raise CheckpointError(f"{p}: {prefix} {name} should be float {shape}, found {found}")
+            if not np.isfinite(a).all():
+                raise CheckpointError(f"{p}: {prefix} {name} holds NaN or infinite values")
     return Checkpoint(p, config, meta, params, best, opt)
+
+
+def _opt_slots(opt: dict[str, np.ndarray]) -> set[str]:
+    """Optimizer slot names ("v", "m", "s") present, from keys like "v0", "v1"."""
+    return {k.rstrip("0123456789") for k in opt if k != "t"}
 
 
 def _param_shapes(sizes: list[int]) -> dict[str, tuple[int, ...]]:
@@ -153,6 +165,10 @@ def trainer_from_checkpoint(ckpt: Checkpoint, data: Dataset, config: TrainConfig
     optimizer shape must match the checkpoint.
     """
     config = config or ckpt.config
+    if ckpt.meta.get("kind") == "best":
+        raise CheckpointError(
+            f"{ckpt.path}: holds the best epoch's weights only, not the state to continue from; resume from model.npz"
+        )
     if (data.n_features, *config.hidden, data.n_classes) != ckpt.sizes:
         raise CheckpointError(
             f"{ckpt.path}: network {ckpt.sizes} does not fit dataset {data.name} "

@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from .maths import REDUCTIONS
 from .network import DTYPES, INITS
 from .optimizers import OPTIMIZERS
 
@@ -17,7 +18,6 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 MONITORS = ("valid_loss", "valid_acc")
-REDUCTIONS = ("mean", "sum")
 
 
 class ConfigError(ValueError):

@@ -34,8 +34,6 @@ def evaluate(network: Network, X: np.ndarray, y: np.ndarray) -> Evaluation:
     """Loss, accuracy, confusion matrix and predictions of `network` on `X` `(n, n_in)`."""
     X = np.ascontiguousarray(X, dtype=network.dtype)
     y = np.asarray(y, dtype=np.intp)
-    proba = network.predict_proba(X)
-    pred = proba.argmax(axis=1)
-    # The loss comes from the logits (log-sum-exp), not from log(proba), which can be log(0).
-    loss, accuracy = network.evaluate(X, y)
+    pred = np.empty(len(y), dtype=np.intp)
+    loss, accuracy = network.evaluate(X, y, predictions=pred)
     return Evaluation(loss=loss, accuracy=accuracy, confusion=confusion_matrix(y, pred, network.sizes[-1]), predictions=pred)

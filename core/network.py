@@ -235,10 +235,14 @@ class Network:
                 gb += part
             dz = a_prev
 
-    def evaluate(self, X: np.ndarray, y: np.ndarray, chunk: int | None = None) -> tuple[float, float]:
+    def evaluate(
+        self, X: np.ndarray, y: np.ndarray, chunk: int | None = None, predictions: np.ndarray | None = None
+    ) -> tuple[float, float]:
         """(mean cross-entropy, accuracy) over `X` `(n, n_in)`, `y` `(n,)`; forward only.
 
-        Runs in chunks that fit the training workspace so evaluation adds no buffers.
+        Runs in chunks of the training workspace's rows (grown to up to 8192 rows when
+        training used small batches, once). `predictions` `(n,)`, if given, receives the
+        predicted classes from the same forward pass.
         """
         n = X.shape[0]
         if n == 0:
@@ -249,6 +253,8 @@ class Network:
         for start in range(0, n, rows):
             stop = min(start + rows, n)
             logits = self.forward(X[start:stop])
+            if predictions is not None:
+                predictions[start:stop] = logits.argmax(axis=1)
             ls, c = softmax_ce_inplace(logits, y[start:stop])
             loss_sum += ls
             correct += c

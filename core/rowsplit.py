@@ -10,6 +10,7 @@ thread count always gives the same bits.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
@@ -38,6 +39,7 @@ class RowSplitter:
     def __init__(self, threads: int | None = None):
         self.threads = max(1, threads if threads is not None else thread_count())
         self._pool: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
 
     def blocks(self, n: int, width: int) -> list[tuple[int, int]]:
         parts = self.threads if n * width >= MIN_ELEMENTS else 1
@@ -50,19 +52,22 @@ class RowSplitter:
         blocks = self.blocks(n, width)
         if len(blocks) == 1:
             return [fn(*blocks[0])]
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="nntrain-rows")
+        with self._lock:  # two training threads (the TUI's workers) may arrive at once
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="nntrain-rows")
         futures = [self._pool.submit(fn, lo, hi) for lo, hi in blocks[1:]]
         first = fn(*blocks[0])
         return [first, *(f.result() for f in futures)]
 
 
 _shared: RowSplitter | None = None
+_shared_lock = threading.Lock()
 
 
 def shared() -> RowSplitter:
     """The process-wide splitter (created on first use, after any sweep worker's env is set)."""
     global _shared
-    if _shared is None:
-        _shared = RowSplitter()
-    return _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = RowSplitter()
+        return _shared

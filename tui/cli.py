@@ -111,6 +111,10 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
     except user_errors() as exc:
         print(f"nntrain {command}: error: {UserError.text(exc)}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a path we were given cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"nntrain {command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -214,6 +214,8 @@ def terminal_plot(runs, metric: str = "both", sets: tuple[str, ...] = SETS,
         for i, (run, label) in enumerate(zip(runs, labels(runs))):
             for which in sets:
                 x, y = _downsample(*curve(run, panel, which))
+                if not x:  # a run that stopped before its first epoch ended
+                    continue
                 series = TERMINAL_SET_COLORS[which] if single else TERMINAL_RUN_COLORS[i % len(TERMINAL_RUN_COLORS)]
                 text = which if single else (label if len(sets) == 1 else f"{label} ({which})")
                 plt.plot(x, y, label=text, color=series, marker="braille")

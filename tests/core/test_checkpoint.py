@@ -85,9 +85,9 @@ def test_loads_with_allow_pickle_false(model_file):
 def test_save_is_atomic_and_overwrites(trained, tmp_path):
     path = tmp_path / "model.npz"
     save_checkpoint(trained, path)
-    trained.history.pop()  # change something, save again over the same file
+    trained.message = "saved again"  # change something, save again over the same file
     save_checkpoint(trained, path)
-    assert len(load_checkpoint(path).history) == 2
+    assert load_checkpoint(path).meta["message"] == "saved again"
     assert sorted(os.listdir(tmp_path)) == ["model.npz"]  # no temporary file left behind
 
 
@@ -295,3 +295,39 @@ def test_damaged_checkpoint_gives_checkpoint_error(model_file, tmp_path, tiny_da
         ckpt.network()
         trainer_from_checkpoint(ckpt, tiny_data)
     assert_one_line_naming(info.value, path)
+
+
+def _rewrite(src, dst, change):
+    """Copy a checkpoint with `change(arrays, meta)` applied (arrays and meta edited in place)."""
+    with np.load(src, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(str(arrays["meta"]))
+    change(arrays, meta)
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(dst, **arrays)
+    return dst
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda a, m: m.update(sizes=[784]), "layer sizes"),
+        (lambda a, m: m.update(best_epoch=len(m["history"]) + 5), "best epoch"),
+        (lambda a, m: a.__setitem__("param.W0", np.full_like(a["param.W0"], np.nan)), "NaN"),
+        (lambda a, m: a.__setitem__("opt.v0", np.zeros(3, dtype=a["opt.v0"].dtype)), "opt.v W0"),
+        (lambda a, m: a.pop("best.b0"), "best b0"),
+    ],
+)
+def test_inconsistent_checkpoint_is_refused_in_one_line(trained, tmp_path, change, message):
+    src = save_checkpoint(trained, tmp_path / "model.npz")
+    bad = _rewrite(src, tmp_path / "bad.npz", change)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(bad)
+    text = str(info.value)
+    assert message in text and "bad.npz" in text and "\n" not in text
+
+
+def test_best_npz_cannot_be_resumed(trained, tmp_path):
+    best = load_checkpoint(save_checkpoint(trained, tmp_path / "best.npz", best=True))
+    with pytest.raises(CheckpointError, match="model.npz"):
+        trainer_from_checkpoint(best, trained.data)

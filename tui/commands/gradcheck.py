@@ -20,6 +20,8 @@ def run(args: argparse.Namespace) -> int:
         seed = int(args.seed)
     except ValueError:
         raise UserError(f"--seed: not an integer: {args.seed!r}") from None
+    if seed < 0:
+        raise UserError(f"--seed: must be non-negative (got {seed})")
     worst = 0.0
     for r in gradient_check(hidden=hidden, seed=seed):
         print(f"{r.name:>4}  relative error {r.rel_error:.3e}")

@@ -69,6 +69,8 @@ def outcome_line(outcome) -> str:
     if outcome.error:
         return f"failed   {outcome.run.name}: {outcome.error}"
     points = outcome.doc["early_stopping_point"]
+    if not points:
+        return f"{'kept' if outcome.kept else 'done'}     {outcome.run.name}: {outcome.status} (no complete epoch)"
     final, best = points["final"], points["best_valid_loss"]
     seconds = "" if outcome.seconds is None else f"  {outcome.seconds:.1f} s"
     return (

@@ -30,6 +30,10 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--resume continues a run as it was; cannot change {', '.join(changed)}")
         config = build_config(overrides={**ckpt.config.to_dict(), **overrides})
         data = load_dataset(config.data, config.split or None)
+        if config.epochs <= len(ckpt.history):
+            raise UserError(
+                f"{args.resume}: already trained {len(ckpt.history)} epochs; give --epochs above that to continue"
+            )
         trainer = trainer_from_checkpoint(ckpt, data, config)
         del data
         out = Path(args.out) if args.out else Path(args.resume).resolve().parent
@@ -43,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"not enough memory for hidden {config.hidden} with this dataset") from None
         out = Path(args.out) if args.out else new_run_dir()
 
+    _check_writable(out)
     report = _reporter(args)
     report.start(trainer, out)
     with _stop_on_ctrl_c(trainer) as interrupted:
@@ -54,6 +59,17 @@ def run(args: argparse.Namespace) -> int:
     write_run(trainer, out)
     report.finish(trainer, out, interrupted())
     return 130 if interrupted() else (0 if trainer.status != "diverged" else 1)
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before training, not after it, when the run folder cannot be written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".nntrain-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise UserError(f"{out}: cannot write the run folder ({exc.strerror or exc})") from None
 
 
 @contextmanager

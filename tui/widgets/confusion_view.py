@@ -64,7 +64,9 @@ class ConfusionView(Static):
         ev = run.evaluation
         names = run.class_names or tuple(str(i) for i in range(ev.confusion.shape[0]))
         n = int(ev.confusion.sum())
-        epoch = len(run.history)
+        # After an early stop with restore_best, the evaluated weights are the best epoch's.
+        restored = run.status == "early-stopped" and run.config.restore_best
+        epoch = run.best_epoch if restored else len(run.history)
         title = Text.assemble(
             (f"{run.label}", "bold"),
             f" · test set, {n} images · weights after epoch {epoch} · ",
