@@ -38,3 +38,27 @@ def test_train_command_does_not_load_textual(tmp_path):
 def test_help_loads_neither_numpy_nor_textual():
     loaded = _loaded_after("from tui.cli import build_parser\nbuild_parser().format_help()")
     assert loaded == set()
+
+
+def test_core_source_imports_only_numpy_and_the_standard_library():
+    """Every import statement under core/ names numpy, the standard library or core
+    itself (tomli only as the Python 3.10 stand-in for tomllib)."""
+    import ast
+    from pathlib import Path
+
+    allowed = set(sys.stdlib_module_names) | {"numpy", "core", "tomli"}
+    core_dir = Path(__file__).resolve().parents[2] / "core"
+    found = {}
+    for path in core_dir.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in allowed:
+                    found.setdefault(top, []).append(str(path.relative_to(core_dir)))
+    assert found == {}
