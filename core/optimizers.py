@@ -3,11 +3,17 @@
 `step(params, grads)` takes aligned lists of arrays (e.g. `Network.params` and
 `Network.grads`). Each rule may overwrite `grads` (it is scratch space for the next
 backward pass anyway): that keeps an update free of temporary arrays.
+
+An update is a few memory-bound passes over every parameter; with mini-batches that is
+a large share of the work, so big weight matrices are updated in row blocks on the
+`rowsplit` threads (rows are independent, so the result is exactly the same).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from . import rowsplit
 
 OPTIMIZERS = ("momentum", "nesterov", "adam", "sgd")
 
@@ -27,12 +33,24 @@ class Optimizer:
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         """One update of every `params[i]` from `grads[i]` (call `setup` first)."""
         self.t += 1
-        self._update(params, grads)
+        self._begin_step()
+        rows = rowsplit.shared()
+        slots = list(self._slots().values())
+        for i, (p, g) in enumerate(zip(params, grads)):
+            state = [slot[i] for slot in slots]
+            if p.ndim == 2:
+                rows.run(lambda lo, hi: self._update(p[lo:hi], g[lo:hi], *(a[lo:hi] for a in state)), *p.shape)
+            else:
+                self._update(p, g, *state)
 
     def _init_slots(self, params: list[np.ndarray]) -> None:
         pass
 
-    def _update(self, params, grads) -> None:
+    def _begin_step(self) -> None:
+        """Per-step scalars (Adam's bias correction), computed once for all parameters."""
+
+    def _update(self, p: np.ndarray, g: np.ndarray, *state: np.ndarray) -> None:
+        """Update one parameter (or a row block of it) in place from its gradient."""
         raise NotImplementedError
 
     # -- checkpointing ------------------------------------------------------
@@ -60,10 +78,9 @@ class SGD(Optimizer):
 
     name = "sgd"
 
-    def _update(self, params, grads):
-        for p, g in zip(params, grads):
-            g *= self.lr
-            p -= g
+    def _update(self, p, g):
+        g *= self.lr
+        p -= g
 
 
 class Momentum(Optimizer):
@@ -86,12 +103,11 @@ class Momentum(Optimizer):
     def _slots(self):
         return {"v": self.velocity}
 
-    def _update(self, params, grads):
-        for p, g, v in zip(params, grads, self.velocity):
-            g *= self.lr
-            v *= self.momentum
-            v += g
-            p -= v
+    def _update(self, p, g, v):
+        g *= self.lr
+        v *= self.momentum
+        v += g
+        p -= v
 
 
 class Nesterov(Momentum):
@@ -102,14 +118,13 @@ class Nesterov(Momentum):
 
     name = "nesterov"
 
-    def _update(self, params, grads):
-        for p, g, v in zip(params, grads, self.velocity):
-            g *= self.lr
-            v *= self.momentum
-            v += g
-            p -= g
-            # A parameter-sized temporary, small next to the activations.
-            p -= self.momentum * v
+    def _update(self, p, g, v):
+        g *= self.lr
+        v *= self.momentum
+        v += g
+        p -= g
+        # A parameter-sized temporary, small next to the activations.
+        p -= self.momentum * v
 
 
 class Adam(Optimizer):
@@ -133,22 +148,24 @@ class Adam(Optimizer):
     def _slots(self):
         return {"m": self.m, "s": self.s}
 
-    def _update(self, params, grads):
+    def _begin_step(self):
         b1, b2 = self.beta1, self.beta2
-        step = self.lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
+        self._step = self.lr * np.sqrt(1 - b2**self.t) / (1 - b1**self.t)
         # eps is applied to sqrt(s_hat); folded into the sqrt(s) scale it becomes:
-        eps = self.eps * np.sqrt(1 - b2**self.t)
-        for p, g, m, s in zip(params, grads, self.m, self.s):
-            m *= b1
-            m += (1 - b1) * g
-            np.multiply(g, g, out=g)
-            s *= b2
-            s += (1 - b2) * g
-            np.sqrt(s, out=g)
-            g += eps
-            np.divide(m, g, out=g)
-            g *= step
-            p -= g
+        self._eps = self.eps * np.sqrt(1 - b2**self.t)
+
+    def _update(self, p, g, m, s):
+        b1, b2 = self.beta1, self.beta2
+        m *= b1
+        m += (1 - b1) * g
+        np.multiply(g, g, out=g)
+        s *= b2
+        s += (1 - b2) * g
+        np.sqrt(s, out=g)
+        g += self._eps
+        np.divide(m, g, out=g)
+        g *= self._step
+        p -= g
 
 
 def make_optimizer(name: str, lr: float, momentum: float = 0.9, v0: float = 0.0) -> Optimizer:
