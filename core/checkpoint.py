@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_open
-from .config import ConfigError, TrainConfig, config_from_dict
+from .config import ConfigError, TrainConfig, build_config, config_from_dict
 from .datasets import NPZ_READ_ERRORS, Dataset
 from .network import Network
 from .trainer import EpochRecord, Trainer
@@ -156,6 +156,24 @@ def _param_shapes(sizes: list[int]) -> dict[str, tuple[int, ...]]:
     for l, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         shapes[f"W{l}"], shapes[f"b{l}"] = (a, b), (b,)
     return shapes
+
+
+# What a resumed run may change: how long it goes on and where the data now lives.
+# Anything else would change the network, the optimizer or the order of the data.
+RESUMABLE = ("epochs", "early_stop", "min_delta", "data", "split")
+
+
+def resumed_config(ckpt: Checkpoint, changes: dict) -> TrainConfig:
+    """The checkpoint's config with `changes` (RESUMABLE fields, raw or typed values),
+    validated; CheckpointError when a change is not allowed or adds no epoch."""
+    fixed = sorted(set(changes) - set(RESUMABLE))
+    if fixed:
+        raise CheckpointError(f"{ckpt.path}: a resumed run continues as it was; cannot change {', '.join(fixed)}")
+    config = build_config(overrides={**ckpt.config.to_dict(), **changes})
+    done = len(ckpt.meta["history"])
+    if config.epochs <= done:
+        raise CheckpointError(f"{ckpt.path}: already trained {done} epochs; give more epochs than that to continue")
+    return config
 
 
 def trainer_from_checkpoint(ckpt: Checkpoint, data: Dataset, config: TrainConfig | None = None) -> Trainer:

@@ -67,6 +67,7 @@ from core import (
     trainer_from_checkpoint,
     write_run,
 )
+from core.checkpoint import resumed_config
 
 from .messages import FormValidity, OpenFailed, RunEnded, RunFailed, RunSaved, RunsOpened, RunStarted
 from .run_buffer import FOLDER, MODEL, Run
@@ -86,7 +87,7 @@ REDRAW_SECONDS = 0.5  # the log and charts redraw at most this often while train
 # what it holds of the GIL and a core is taken from training (big charts cost more).
 DRAW_BUDGET = 25
 TABS = ("train", "runs", "confusion", "samples")
-# Fields a continued model may change (as `nntrain train --resume` allows).
+# Fields of the form a continued model takes (a subset of core.checkpoint.RESUMABLE).
 CONTINUABLE = ("epochs", "early_stop")
 
 
@@ -303,7 +304,11 @@ class NNTrainApp(App[int]):
             self._say(f"{run.name} has {done} epochs: set Epochs above {done} to continue it", severity="warning")
             self.form.input("epochs").focus()
             return
-        config = run.checkpoint.config.replace(**changes)
+        try:
+            config = resumed_config(run.checkpoint, changes)
+        except (CheckpointError, ConfigError) as exc:
+            self._say(f"cannot continue: {exc}", severity="error")
+            return
         self.start_run(config, checkpoint_run=run)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train", name="train")

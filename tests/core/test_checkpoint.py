@@ -331,3 +331,15 @@ def test_best_npz_cannot_be_resumed(trained, tmp_path):
     best = load_checkpoint(save_checkpoint(trained, tmp_path / "best.npz", best=True))
     with pytest.raises(CheckpointError, match="model.npz"):
         trainer_from_checkpoint(best, trained.data)
+
+
+def test_resumed_config_allows_only_what_keeps_the_run_exact(trained, tmp_path):
+    from core.checkpoint import resumed_config
+
+    ckpt = load_checkpoint(save_checkpoint(trained, tmp_path / "model.npz"))
+    done = len(ckpt.history)
+    assert resumed_config(ckpt, {"epochs": str(done + 4)}).epochs == done + 4
+    with pytest.raises(CheckpointError, match="cannot change lr"):
+        resumed_config(ckpt, {"epochs": done + 4, "lr": 0.5})
+    with pytest.raises(CheckpointError, match=f"already trained {done} epochs"):
+        resumed_config(ckpt, {"epochs": done})

@@ -12,12 +12,11 @@ from pathlib import Path
 from ..errors import UserError
 from ..options import overrides_from
 
-# Options that may change when resuming: they do not alter the network or the optimizer.
-RESUMABLE = {"epochs", "early_stop", "min_delta", "data", "split"}
 
 
 def run(args: argparse.Namespace) -> int:
     from core import build_config, load_checkpoint, load_dataset, new_run_dir, trainer_from_checkpoint
+    from core.checkpoint import resumed_config
     from core.trainer import Trainer
 
     overrides = overrides_from(args)
@@ -25,15 +24,10 @@ def run(args: argparse.Namespace) -> int:
         overrides["data"] = str(Path(overrides["data"]).expanduser().resolve())
     if args.resume:
         ckpt = load_checkpoint(args.resume)
-        changed = sorted(set(overrides) - RESUMABLE) + (["preset"] if args.preset else []) + (["config"] if args.config else [])
-        if changed:
-            raise UserError(f"--resume continues a run as it was; cannot change {', '.join(changed)}")
-        config = build_config(overrides={**ckpt.config.to_dict(), **overrides})
+        if args.preset or args.config:
+            raise UserError("--resume continues a run as it was; --preset and --config do not apply")
+        config = resumed_config(ckpt, overrides)
         data = load_dataset(config.data, config.split or None)
-        if config.epochs <= len(ckpt.history):
-            raise UserError(
-                f"{args.resume}: already trained {len(ckpt.history)} epochs; give --epochs above that to continue"
-            )
         trainer = trainer_from_checkpoint(ckpt, data, config)
         del data
         out = Path(args.out) if args.out else Path(args.resume).resolve().parent
