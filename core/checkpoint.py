@@ -64,8 +64,9 @@ def save_checkpoint(trainer: Trainer, path: str | os.PathLike, best: bool = Fals
     params = trainer.best_params if best else net.params
     for name, p in zip(net.param_names(), params):
         arrays[f"param.{name}"] = p
-    for name, p in zip(net.param_names(), trainer.best_params):
-        arrays[f"best.{name}"] = p
+    if not best:  # best.npz's own weights are the best ones: no second copy
+        for name, p in zip(net.param_names(), trainer.best_params):
+            arrays[f"best.{name}"] = p
     for key, a in trainer.optimizer.state().items():
         arrays[f"opt.{key}"] = a
     meta = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import rowsplit
-from .maths import softmax_ce_inplace
+from .maths import softmax, softmax_ce_inplace
 
 INITS = ("xavier", "he")
 DTYPES = ("float32", "float64")
@@ -264,11 +264,7 @@ class Network:
         """Class probabilities `(n, n_out)` for `X` `(n, n_in)` (a fresh array)."""
         out = np.empty((X.shape[0], self.sizes[-1]), dtype=self.dtype)
         for start in range(0, X.shape[0], chunk):
-            logits = self.forward(X[start : start + chunk])
-            logits -= logits.max(axis=1, keepdims=True)
-            np.exp(logits, out=logits)
-            logits /= logits.sum(axis=1, keepdims=True)
-            out[start : start + chunk] = logits
+            out[start : start + chunk] = softmax(self.forward(X[start : start + chunk]))
         return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:

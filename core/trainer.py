@@ -281,11 +281,3 @@ class Trainer:
             np.copyto(p, keep)
         self.optimizer.load_state(self._snapshot_opt)
         self.rng.bit_generator.state = self._snapshot_rng
-
-    # -- inspection ---------------------------------------------------------
-    def best_network(self) -> Network:
-        """A copy of the network with the best epoch's weights."""
-        net = Network(self.network.sizes, dtype=self.config.dtype, init=self.config.init)
-        for p, keep in zip(net.params, self.best_params):
-            np.copyto(p, keep)
-        return net

@@ -368,7 +368,6 @@ def test_early_stopping(monitor, patience, min_delta, restore_best):
     assert history_rows(trainer.history) == history_rows(full.history[:stop_epoch])
     best_weights = params_of(reference(base, data, best_epoch))
     assert_params_identical([p.copy() for p in trainer.best_params], best_weights)
-    assert_params_identical(params_of(trainer.best_network()), best_weights)
     if restore_best:
         assert_params_identical(params_of(trainer), best_weights)
     else:
