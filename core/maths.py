@@ -11,6 +11,9 @@ import numpy as np
 
 REDUCTIONS = ("mean", "sum")
 
+# Up to this many classes, per-row reductions run column by column (see softmax_ce_inplace).
+NARROW_CLASSES = 32
+
 
 def relu(x: np.ndarray) -> np.ndarray:
     """max(x, 0) elementwise; any shape."""
@@ -80,13 +83,30 @@ def softmax_ce_inplace(logits: np.ndarray, labels: np.ndarray) -> tuple[float, i
     pass over the logits gives the loss, the accuracy and the softmax the backward
     pass needs, with no extra `(batch, K)` arrays beyond small row vectors.
     `labels` is `(batch,)` integer.
+
+    NumPy's `axis=1` reductions pay a per-row cost that dwarfs the work when K is a
+    handful of classes, so the row max runs column by column and the row sums are a
+    BLAS matrix-vector product.
     """
-    rows = np.arange(len(labels))
-    correct = int(np.count_nonzero(logits.argmax(axis=1) == labels))
-    logits -= logits.max(axis=1, keepdims=True)
-    true_logit = logits[rows, labels]
+    n, k = logits.shape
+    if k <= NARROW_CLASSES:
+        row_max = logits[:, 0].copy()
+        for j in range(1, k):
+            np.maximum(row_max, logits[:, j], out=row_max)
+        logits -= row_max[:, None]
+    else:
+        logits -= logits.max(axis=1, keepdims=True)
+    true_logit = logits[np.arange(n), labels]
+    # After the shift a row's maximum is exactly 0 (x - x), so a prediction is right
+    # where the true logit is 0, as long as no row ties: then there are exactly n zeros
+    # and no NaN. Otherwise argmax decides (it picks the first of tied maxima).
+    zeros = np.count_nonzero(logits == 0)
+    if zeros == n and not np.isnan(true_logit).any():
+        correct = int(np.count_nonzero(true_logit == 0))
+    else:
+        correct = int(np.count_nonzero(logits.argmax(axis=1) == labels))
     np.exp(logits, out=logits)
-    row_sum = logits.sum(axis=1, keepdims=True)
-    loss_sum = float(np.log(row_sum[:, 0]).sum() - true_logit.sum())
-    logits /= row_sum
+    row_sum = logits @ np.ones(k, dtype=logits.dtype)
+    loss_sum = float(np.log(row_sum).sum() - true_logit.sum())
+    logits /= row_sum[:, None]
     return loss_sum, correct

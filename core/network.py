@@ -4,6 +4,12 @@ Row-major throughout: inputs `X` are `(batch, n_in)`, weights `W[l]` are
 `(n_l, n_{l+1})`, biases `b[l]` are `(n_{l+1},)`. The forward and backward passes
 write into buffers that are allocated once per batch size and reused, so an epoch
 in the steady state allocates no large arrays.
+
+Inputs may carry a trailing column of ones (`with_ones_column`): the first layer's
+weights and bias live in one `(n_in + 1, n_1)` array, so the bias then rides in the
+matrix products, forward and backward, instead of costing a pass over the hidden
+activations each way. The trainer feeds its data that way; plain `(batch, n_in)`
+inputs give the same results.
 """
 
 from __future__ import annotations
@@ -17,6 +23,14 @@ from .maths import softmax, softmax_ce_inplace
 
 INITS = ("xavier", "he")
 DTYPES = ("float32", "float64")
+
+
+def with_ones_column(X: np.ndarray, dtype: np.dtype | str) -> np.ndarray:
+    """`X` `(n, n_in)` as a fresh `(n, n_in + 1)` array of `dtype` whose last column is 1."""
+    out = np.empty((X.shape[0], X.shape[1] + 1), dtype=dtype)
+    out[:, :-1] = X
+    out[:, -1] = 1
+    return out
 
 
 @dataclass
@@ -59,11 +73,20 @@ class Network:
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
             # Xavier (course): Var = 2 / (fan_in + fan_out); He: Var = 2 / fan_in (suits ReLU).
             var = 2.0 / (fan_in + fan_out) if init == "xavier" else 2.0 / fan_in
-            w = rng.standard_normal((fan_in, fan_out)) * np.sqrt(var)
-            self.weights.append(np.ascontiguousarray(w, dtype=self.dtype))
+            w = rng.standard_normal((fan_in, fan_out))
+            w *= np.sqrt(var)
+            self.weights.append(w.astype(self.dtype, copy=False))
             self.biases.append(np.zeros(fan_out, dtype=self.dtype))
         self.grad_weights = [np.zeros_like(w) for w in self.weights]
         self.grad_biases = [np.zeros_like(b) for b in self.biases]
+        # W0 and b0 (and their gradients) are views of one (n_in + 1, n_1) array, for
+        # inputs that carry a ones column (see the module docstring).
+        n_in = self.sizes[0]
+        self._wb0 = np.concatenate([self.weights[0], self.biases[0][None, :]])
+        self.weights[0], self.biases[0] = self._wb0[:n_in], self._wb0[n_in]
+        self._grad_wb0 = np.zeros_like(self._wb0)
+        self.grad_weights[0], self.grad_biases[0] = self._grad_wb0[:n_in], self._grad_wb0[n_in]
+        self._zeros = [np.zeros(n, dtype=self.dtype) for n in self.sizes[1:]]
         self._ws: _Workspace | None = None
 
     # -- parameters ---------------------------------------------------------
@@ -127,7 +150,8 @@ class Network:
         rng: np.random.Generator | None = None,
         train: bool = False,
     ) -> np.ndarray:
-        """Logits `(batch, n_out)` for inputs `X` `(batch, n_in)`.
+        """Logits `(batch, n_out)` for inputs `X` `(batch, n_in)`, or `(batch, n_in + 1)`
+        ending in a column of ones (`with_ones_column`).
 
         Hidden layers: A = relu(A_prev @ W + b). With `train`, the ReLU masks are kept
         for `backward`, and with `dropout` p > 0 each hidden unit is kept with
@@ -139,6 +163,7 @@ class Network:
             raise ValueError("dropout applies to training passes only (train=True)")
         if dropout > 0 and rng is None:
             raise ValueError("dropout needs a random generator (rng)")
+        folded = self._has_ones_column(X)
         n = X.shape[0]
         ws = self.workspace(n, dropout=dropout > 0)
         rows = rowsplit.shared()
@@ -147,33 +172,58 @@ class Network:
         last = self.n_layers - 1
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = ws.z[l][:n]
-            np.matmul(a, w, out=z)
+            bias_inside = l == 0 and folded
+            if bias_inside:
+                np.matmul(a, self._wb0, out=z)  # Z + b0 in one product
+            else:
+                np.matmul(a, w, out=z)
             if shift is not None:
                 # The input was A - shift, so Z lacks shift @ W: fold it into the bias.
                 b = b + shift @ w
             shift = None
             if l == last:
-                z += b
+                if not bias_inside:
+                    z += b
             elif dropout <= 0:
-                # relu(Z + b) = max(Z, -b) + b: keep max(Z, -b), one pass instead of an
-                # add and a max, and carry b into the next layer's bias (above).
-                neg_b = -b
                 mask = ws.mask[l][:n] if train else None
-                rows.run(lambda lo, hi: _shifted_relu(z[lo:hi], neg_b, mask if mask is None else mask[lo:hi]),
-                         n, z.shape[1])
-                shift = ws.shift[l] = b
+                if bias_inside:
+                    # A = max(Z, 0) against a row of zeros: NumPy's maximum has no fast
+                    # loop for a scalar. The comparison is fastest against a scalar.
+                    zeros, cut = self._zeros[l], self.dtype.type(0)
+                    rows.run(lambda lo, hi: _relu(z[lo:hi], zeros, cut, None if mask is None else mask[lo:hi]),
+                             n, z.shape[1])
+                else:
+                    # relu(Z + b) = max(Z, -b) + b: keep max(Z, -b), one pass instead of
+                    # an add and a max, and carry b into the next layer's bias (above).
+                    neg_b = -b
+                    rows.run(lambda lo, hi: _relu(z[lo:hi], neg_b, neg_b, None if mask is None else mask[lo:hi]),
+                             n, z.shape[1])
+                    shift = ws.shift[l] = b
             else:
                 keep = 1.0 - dropout
                 noise = ws.noise[l][:n]
                 rng.random(out=noise, dtype=noise.dtype)
                 np.less(noise, keep, out=noise)  # 1.0 where the unit is kept
-                _bias_relu(z, b)
+                if not bias_inside:
+                    z += b
+                np.maximum(z, self._zeros[l], out=z)
                 z *= noise
                 z *= 1.0 / keep
                 # Dropped units are zeros of A like ReLU's, so A > 0 is the whole mask.
                 np.greater(z, 0, out=ws.mask[l][:n])
             a = z
         return a
+
+    def _has_ones_column(self, X: np.ndarray) -> bool:
+        """True for `(batch, n_in + 1)` inputs ending in ones, False for `(batch, n_in)`."""
+        n_in = self.sizes[0]
+        if X.ndim != 2 or X.shape[1] not in (n_in, n_in + 1):
+            raise ValueError(f"inputs must be (batch, {n_in}), got shape {X.shape}")
+        if X.shape[1] == n_in:
+            return False
+        if not (X[:, -1] == 1).all():
+            raise ValueError(f"inputs of width {n_in + 1} must end in a column of ones (with_ones_column)")
+        return True
 
     def train_batch(
         self,
@@ -215,9 +265,14 @@ class Network:
         np.sum(dz, axis=0, out=self.grad_biases[-1])
         rows = rowsplit.shared()
         scale = 1.0 / (1.0 - dropout) if dropout > 0 else 1.0
+        folded = X.shape[1] == self.sizes[0] + 1
         for l in range(self.n_layers - 1, -1, -1):
             a_prev = X if l == 0 else ws.z[l - 1][:n]
-            np.matmul(a_prev.T, dz, out=self.grad_weights[l])
+            if l == 0 and folded:
+                # X ends in ones, so this one product also sums dZ's rows: db0.
+                np.matmul(X.T, dz, out=self._grad_wb0)
+            else:
+                np.matmul(a_prev.T, dz, out=self.grad_weights[l])
             if l > 0 and ws.shift[l - 1] is not None:
                 # a_prev holds A - shift: dW = A.T @ dZ = a_prev.T @ dZ + outer(shift, sum_rows dZ).
                 self.grad_weights[l] += np.outer(ws.shift[l - 1], self.grad_biases[l])
@@ -228,11 +283,14 @@ class Network:
             # A_prev is no longer needed once dW is formed: its buffer takes dA_prev.
             np.matmul(dz, self.weights[l].T, out=a_prev)
             mask = ws.mask[l - 1][:n]
-            sums = rows.run(lambda lo, hi: _relu_backward(a_prev[lo:hi], mask[lo:hi], scale), n, a_prev.shape[1])
-            gb = self.grad_biases[l - 1]
-            np.copyto(gb, sums[0])
-            for part in sums[1:]:
-                gb += part
+            want_sums = not (l == 1 and folded)
+            sums = rows.run(lambda lo, hi: _relu_backward(a_prev[lo:hi], mask[lo:hi], scale, want_sums),
+                            n, a_prev.shape[1])
+            if want_sums:
+                gb = self.grad_biases[l - 1]
+                np.copyto(gb, sums[0])
+                for part in sums[1:]:
+                    gb += part
             dz = a_prev
 
     def evaluate(
@@ -273,24 +331,21 @@ class Network:
 
 
 # Row-block kernels for `rowsplit`: each works on its own rows only.
-def _bias_relu(z: np.ndarray, b: np.ndarray) -> None:
-    """z <- relu(z + b) in place; `z` `(rows, n)`, `b` `(n,)`."""
-    z += b
-    np.maximum(z, 0, out=z)
+def _relu(z: np.ndarray, floor: np.ndarray, cut, mask: np.ndarray | None) -> None:
+    """z <- max(z, floor) in place, and if given, mask <- z > cut (the ReLU derivative
+    backprop needs); `z` `(rows, n)`, `floor` `(n,)`, `cut` `(n,)` or a scalar.
 
-
-def _shifted_relu(z: np.ndarray, neg_b: np.ndarray, mask: np.ndarray | None) -> None:
-    """z <- max(z, -b) = relu(z + b) - b in place, and if given, mask <- z + b > 0 (the
-    ReLU derivative backprop needs); `z` `(rows, n)`, `neg_b` `(n,)`."""
+    With the bias outside Z, floor = cut = -b keeps relu(z + b) - b; with the bias
+    inside, floor is a row of zeros and cut a zero scalar (the faster comparison)."""
     if mask is not None:
-        np.greater(z, neg_b, out=mask)
-    np.maximum(z, neg_b, out=z)
+        np.greater(z, cut, out=mask)
+    np.maximum(z, floor, out=z)
 
 
-def _relu_backward(da: np.ndarray, mask: np.ndarray, scale: float) -> np.ndarray:
+def _relu_backward(da: np.ndarray, mask: np.ndarray, scale: float, want_sums: bool = True) -> np.ndarray | None:
     """dZ = dA * mask (* 1/(1-p) under dropout) in place; returns the block's column
-    sums, this block's share of the bias gradient `(n,)`."""
+    sums, this block's share of the bias gradient `(n,)`, if `want_sums`."""
     np.multiply(da, mask, out=da)
     if scale != 1.0:
         da *= scale
-    return da.sum(axis=0)
+    return da.sum(axis=0) if want_sums else None

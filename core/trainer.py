@@ -26,7 +26,7 @@ import numpy as np
 
 from .config import TrainConfig
 from .datasets import Dataset
-from .network import Network
+from .network import Network, with_ones_column
 from .optimizers import Optimizer, make_optimizer
 
 # The states a run can be in; the TUI shows them as they are.
@@ -73,22 +73,28 @@ class Trainer:
         config.validate()
         self.config = config
         dtype = np.dtype(config.dtype)
-        # Cast once: the loop then never converts or copies the data. The trainer's
-        # dataset holds the cast arrays, so a float32 original can be freed by the caller.
-        self.data = data = dataclasses.replace(
-            data,
-            **{f"x_{s}": np.ascontiguousarray(getattr(data, f"x_{s}"), dtype=dtype) for s in SETS},
-            **{f"y_{s}": np.ascontiguousarray(getattr(data, f"y_{s}"), dtype=np.intp) for s in SETS},
-        )
-        self.x_train, self.y_train = data.x_train, data.y_train
-        self.x_valid, self.y_valid = data.x_valid, data.y_valid
-        self.x_test, self.y_test = data.x_test, data.y_test
-
         self.rng = np.random.default_rng(config.seed)
+        # The network first: its temporaries are gone before the data is copied, which
+        # keeps them out of the peak while the caller's original still exists.
         sizes = (data.n_features, *config.hidden, data.n_classes)
         self.network = Network(sizes, dtype=config.dtype, init=config.init, rng=self.rng)
         self.optimizer: Optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.v0)
         self.optimizer.setup(self.network.params)
+
+        # Cast once, with the column of ones that carries the first layer's bias (see
+        # core.network): the loop then never converts or copies the data. The trainer's
+        # dataset holds views of these arrays without that column, so the caller may
+        # free the original.
+        inputs = {s: with_ones_column(getattr(data, f"x_{s}"), dtype) for s in SETS}
+        self.data = data = dataclasses.replace(
+            data,
+            **{f"x_{s}": inputs[s][:, :-1] for s in SETS},
+            **{f"y_{s}": np.ascontiguousarray(getattr(data, f"y_{s}"), dtype=np.intp) for s in SETS},
+        )
+        # The network's inputs, `(n, n_features + 1)`, ending in ones.
+        self.x_train, self.y_train = inputs["train"], data.y_train
+        self.x_valid, self.y_valid = inputs["valid"], data.y_valid
+        self.x_test, self.y_test = inputs["test"], data.y_test
 
         self.history: list[EpochRecord] = []
         self.best_epoch = 0  # 0 = no epoch yet
@@ -103,7 +109,7 @@ class Trainer:
         self._running.set()
         n = len(self.y_train)
         self.batch_size = n if config.batch_size in (0, None) or config.batch_size >= n else config.batch_size
-        self._x_batch = None if self.batch_size == n else np.empty((self.batch_size, data.n_features), dtype=dtype)
+        self._x_batch = None if self.batch_size == n else np.empty((self.batch_size, data.n_features + 1), dtype=dtype)
         self._y_batch = None if self.batch_size == n else np.empty(self.batch_size, dtype=np.intp)
         self._snapshot_params = [p.copy() for p in self.network.params]
         self._snapshot_opt: dict[str, np.ndarray] = {}

@@ -111,6 +111,10 @@ class Result:
     epochs_per_s: float
     batches: int
     overhead_us_per_batch: float
+    # Quartiles of the epoch-by-epoch ratios (each nntrain epoch over the bound epoch
+    # run just before it): how much the machine's noise moves the ratio.
+    paired_q1: float = 0.0
+    paired_q3: float = 0.0
     samples: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -135,12 +139,14 @@ def measure(data, hidden=(1000,), batch_size: int = 0, dtype: str = "float32", e
         epochs_s.append(next(run).seconds)
     run.close()
     b, t = statistics.median(bounds), statistics.median(epochs_s)
+    paired = sorted(e / bb for e, bb in zip(epochs_s, bounds))
+    q1, _, q3 = statistics.quantiles(paired, n=4) if len(paired) > 1 else (paired[0],) * 3
     n_batches = -(-n // batch)
     flops = epoch_flops(n, len(data.y_valid) + len(data.y_test), bound.sizes)
     return Result(
         dtype=dtype, batch="full" if batch == n else str(batch), bound_s=b, nntrain_s=t, ratio=t / b,
         gflops=flops / t / 1e9, epochs_per_s=1.0 / t, batches=n_batches,
-        overhead_us_per_batch=(t - b) / n_batches * 1e6,
+        overhead_us_per_batch=(t - b) / n_batches * 1e6, paired_q1=q1, paired_q3=q3,
         samples={"bound": bounds, "nntrain": epochs_s},
     )
 
@@ -184,8 +190,8 @@ def memory_probe(n: int, hidden: tuple[int, ...], dtype: str) -> dict:
         "import resource, numpy as np\n"
         "from tui.benchmark import synthetic_data, peak_rss_mb, current_rss_mb\n"
         "from core import TrainConfig, Trainer\n"
-        f"data = synthetic_data({n}, {COURSE_VALID}, {COURSE_TEST})\n"
         "base = current_rss_mb()\n"
+        f"data = synthetic_data({n}, {COURSE_VALID}, {COURSE_TEST})\n"
         f"t = Trainer(TrainConfig(hidden={tuple(hidden)!r}, epochs=2, batch_size=0, dtype={dtype!r}), data)\n"
         "data = None\n"
         "list(t.run())\n"
@@ -193,9 +199,9 @@ def memory_probe(n: int, hidden: tuple[int, ...], dtype: str) -> dict:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     base, peak = float(out[0]), float(out[1])
-    # The baseline already holds the float32 synthetic data; count it back in as the dataset.
-    data_mb = (n + COURSE_VALID + COURSE_TEST) * N_FEATURES * 4 / 2**20
-    used = peak - base + (data_mb if dtype == "float32" else 0.0)
+    # Everything after the imports counts: the float32 data as a loader returns it,
+    # which lives on while the trainer makes its own copy (cast, with the ones column).
+    used = peak - base
     expected = expected_memory_mb(n, COURSE_VALID + COURSE_TEST, tuple(hidden), dtype, n)
     return {"dtype": dtype, "peak_rss_mb": peak, "used_mb": used, "expected_mb": expected, "ratio": used / expected}
 

@@ -176,10 +176,11 @@ def test_grad_ce_confident_logits_are_finite():
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_softmax_ce_inplace_equals_softmax_plus_average_ce(dtype):
+@pytest.mark.parametrize("n_classes", [4, 40])  # the column-by-column path and the wide one
+def test_softmax_ce_inplace_equals_softmax_plus_average_ce(dtype, n_classes):
     rng = np.random.default_rng(7)
-    logits = (rng.normal(scale=4, size=(9, 4))).astype(dtype)
-    labels = rng.integers(0, 4, 9)
+    logits = (rng.normal(scale=4, size=(9, n_classes))).astype(dtype)
+    labels = rng.integers(0, n_classes, 9)
     expected_p = softmax(logits.astype(np.float64))
     expected_loss = average_ce(labels, logits.astype(np.float64))
     expected_correct = int((logits.argmax(axis=1) == labels).sum())
@@ -199,3 +200,23 @@ def test_softmax_ce_inplace_confident_logits():
     assert loss_sum == pytest.approx(2000.0)
     assert correct == 1
     np.testing.assert_array_equal(logits, [[1.0, 0.0], [1.0, 0.0]])
+
+
+@pytest.mark.parametrize("n_classes", [3, 40])
+def test_softmax_ce_inplace_ties_count_like_argmax(n_classes):
+    # Tied maxima: argmax picks the first, so a row is right only if its label is
+    # the first of the tied classes. Integer-valued logits make ties common.
+    rng = np.random.default_rng(3)
+    logits = rng.integers(0, 3, size=(200, n_classes)).astype(np.float64)
+    logits[:5] = 0.0  # all classes tied
+    labels = rng.integers(0, n_classes, 200)
+    expected = int((logits.argmax(axis=1) == labels).sum())
+    assert softmax_ce_inplace(logits.copy(), labels)[1] == expected
+
+
+def test_softmax_ce_inplace_nan_row_counts_like_argmax():
+    logits = np.array([[np.nan, 1.0, 0.0], [0.0, 2.0, 1.0], [3.0, 1.0, 0.0]])
+    labels = np.array([0, 1, 2])
+    loss_sum, correct = softmax_ce_inplace(logits, labels)
+    assert np.isnan(loss_sum)
+    assert correct == 2  # argmax of the NaN row is its NaN, index 0

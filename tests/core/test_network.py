@@ -9,7 +9,7 @@ import pytest
 
 from core.gradcheck import gradient_check
 from core.maths import average_ce, compute_layer, relu, softmax
-from core.network import Network
+from core.network import Network, with_ones_column
 
 # --------------------------------------------------------------------------- helpers
 
@@ -107,10 +107,11 @@ def test_gradient_check_module(hidden, l2, reduction):
     ],
     ids=["one-hidden", "two-hidden", "two-hidden-sum", "two-hidden-l2"],
 )
-def test_train_batch_gradients_match_independent_finite_difference(sizes, reduction, l2):
+@pytest.mark.parametrize("ones_column", [False, True], ids=["plain", "ones-column"])
+def test_train_batch_gradients_match_independent_finite_difference(sizes, reduction, l2, ones_column):
     net = small_net(sizes)
     X, y = batch(n_in=sizes[0], n_out=sizes[-1])
-    net.train_batch(X, y, reduction=reduction, l2=l2)
+    net.train_batch(with_ones_column(X, "float64") if ones_column else X, y, reduction=reduction, l2=l2)
     analytic = [g.copy() for g in net.grads]
 
     weights = [W.copy() for W in net.weights]
@@ -382,3 +383,58 @@ def test_forward_reuses_its_workspace():
     net.forward(X[:5])
     assert net._ws is ws
     assert [id(a) for a in ws.z + ws.mask] == ids
+
+
+# --------------------------------------------------------------------------- inputs with a ones column
+
+
+@pytest.mark.parametrize(
+    "sizes, dropout",
+    [((5, 3), 0.0), ((5, 4, 3), 0.0), ((5, 6, 5, 3), 0.0), ((5, 4, 3), 0.3), ((5, 6, 5, 3), 0.3)],
+    ids=["no-hidden", "one-hidden", "two-hidden", "one-hidden-dropout", "two-hidden-dropout"],
+)
+def test_ones_column_gives_the_same_logits_loss_and_gradients(sizes, dropout):
+    net = small_net(sizes)
+    X, y = batch(n=9, n_in=sizes[0], n_out=sizes[-1])
+    results = []
+    for inputs in (X, with_ones_column(X, "float64")):
+        loss = net.train_batch(inputs, y, l2=0.1, dropout=dropout, rng=np.random.default_rng(5))
+        logits = net.forward(inputs).copy()
+        results.append((loss, logits, [g.copy() for g in net.grads]))
+    (loss_a, logits_a, grads_a), (loss_b, logits_b, grads_b) = results
+    assert loss_a[0] == pytest.approx(loss_b[0], rel=1e-12) and loss_a[1] == loss_b[1]
+    np.testing.assert_allclose(logits_a, logits_b, rtol=1e-12, atol=1e-12)
+    for name, a, b in zip(net.param_names(), grads_a, grads_b):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=name)
+
+
+def test_first_layer_weights_and_bias_share_one_array():
+    # The optimizer and load_state write W0 and b0 in place; the product with a ones
+    # column must see those writes.
+    net = small_net((5, 4, 3))
+    X, _ = batch(n_in=5)
+    net.biases[0][:] = 7.0
+    net.weights[0][0, :] = -2.0
+    np.testing.assert_allclose(net.forward(with_ones_column(X, "float64")), reference_forward(net, X), rtol=1e-12)
+
+
+def test_with_ones_column_shape_dtype_and_values():
+    X = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    out = with_ones_column(X, "float32")
+    assert out.shape == (2, 4) and out.dtype == np.float32 and out.flags.c_contiguous
+    np.testing.assert_array_equal(out, [[0, 1, 2, 1], [3, 4, 5, 1]])
+
+
+@pytest.mark.parametrize("width", [4, 7])
+def test_inputs_of_the_wrong_width_raise(width):
+    net = small_net((5, 4, 3))
+    with pytest.raises(ValueError, match=r"\(batch, 5\)"):
+        net.forward(np.zeros((2, width)))
+
+
+def test_extra_column_that_is_not_ones_raises():
+    net = small_net((5, 4, 3))
+    X = with_ones_column(np.zeros((3, 5)), "float64")
+    X[1, -1] = 0.5
+    with pytest.raises(ValueError, match="column of ones"):
+        net.forward(X)

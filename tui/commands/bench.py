@@ -27,14 +27,14 @@ def run(args: argparse.Namespace) -> int:
     data = synthetic_data(args.n, COURSE_VALID, COURSE_TEST)
     report: dict = {"blas": blas_info(), "n": args.n, "hidden": list(hidden), "epochs": args.epochs, "results": []}
 
-    print(f"\n{'dtype':8} {'batch':>6} {'bound s':>8} {'nntrain s':>9} {'ratio':>6} {'GFLOP/s':>8} {'epochs/s':>8} {'overhead/batch':>15}")
+    print(f"\n{'dtype':8} {'batch':>6} {'bound s':>8} {'nntrain s':>9} {'ratio':>6} {'GFLOP/s':>8} {'epochs/s':>8} {'overhead/batch':>15} {'paired q1-q3':>13}")
     batches = [batch] + ([32, 128, 512] if args.minibatch else [])
     for dtype in dtypes:
         for b in batches:
             r = measure(data, hidden, b, dtype, args.epochs)
             report["results"].append(r.to_dict())
             print(f"{r.dtype:8} {r.batch:>6} {r.bound_s:8.3f} {r.nntrain_s:9.3f} {r.ratio:6.3f} {r.gflops:8.1f} "
-                  f"{r.epochs_per_s:8.2f} {r.overhead_us_per_batch:12.0f} us")
+                  f"{r.epochs_per_s:8.2f} {r.overhead_us_per_batch:12.0f} us {r.paired_q1:6.3f}-{r.paired_q3:.3f}")
 
     if args.minibatch:
         report["python_overhead_us"] = python_overhead_us()
