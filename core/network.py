@@ -24,6 +24,12 @@ from .maths import softmax, softmax_ce_inplace
 INITS = ("xavier", "he")
 DTYPES = ("float32", "float64")
 
+# A product into at most this many columns is bound by reading its input, so it runs
+# block by block right after the ReLU, while the block is still in cache.
+FUSE_MAX_WIDTH = 64
+# Rows per such block: about 2 MB of activations, well inside a core's L2 and L3 share.
+_FUSE_BYTES = 2 << 20
+
 
 def with_ones_column(X: np.ndarray, dtype: np.dtype | str) -> np.ndarray:
     """`X` `(n, n_in)` as a fresh `(n, n_in + 1)` array of `dtype` whose last column is 1."""
@@ -170,13 +176,14 @@ class Network:
         ws.shift = [None] * self.n_layers
         a, shift = X, None
         last = self.n_layers - 1
+        product_done = False  # layer l's product was formed by layer l-1's fused loop
         for l, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = ws.z[l][:n]
             bias_inside = l == 0 and folded
-            if bias_inside:
-                np.matmul(a, self._wb0, out=z)  # Z + b0 in one product
-            else:
-                np.matmul(a, w, out=z)
+            if not product_done:
+                # With a ones column the first product gives Z + b0 at once.
+                np.matmul(a, self._wb0 if bias_inside else w, out=z)
+            product_done = False
             if shift is not None:
                 # The input was A - shift, so Z lacks shift @ W: fold it into the bias.
                 b = b + shift @ w
@@ -189,16 +196,18 @@ class Network:
                 if bias_inside:
                     # A = max(Z, 0) against a row of zeros: NumPy's maximum has no fast
                     # loop for a scalar. The comparison is fastest against a scalar.
-                    zeros, cut = self._zeros[l], self.dtype.type(0)
-                    rows.run(lambda lo, hi: _relu(z[lo:hi], zeros, cut, None if mask is None else mask[lo:hi]),
-                             n, z.shape[1])
+                    floor, cut = self._zeros[l], self.dtype.type(0)
                 else:
                     # relu(Z + b) = max(Z, -b) + b: keep max(Z, -b), one pass instead of
                     # an add and a max, and carry b into the next layer's bias (above).
-                    neg_b = -b
-                    rows.run(lambda lo, hi: _relu(z[lo:hi], neg_b, neg_b, None if mask is None else mask[lo:hi]),
-                             n, z.shape[1])
+                    floor = cut = -b
                     shift = ws.shift[l] = b
+                if self.sizes[l + 2] <= FUSE_MAX_WIDTH:
+                    _relu_then_product(z, floor, cut, mask, self.weights[l + 1], ws.z[l + 1][:n])
+                    product_done = True
+                else:
+                    rows.run(lambda lo, hi: _relu(z[lo:hi], floor, cut, None if mask is None else mask[lo:hi]),
+                             n, z.shape[1])
             else:
                 keep = 1.0 - dropout
                 noise = ws.noise[l][:n]
@@ -340,6 +349,17 @@ def _relu(z: np.ndarray, floor: np.ndarray, cut, mask: np.ndarray | None) -> Non
     if mask is not None:
         np.greater(z, cut, out=mask)
     np.maximum(z, floor, out=z)
+
+
+def _relu_then_product(z, floor, cut, mask, w_next: np.ndarray, out: np.ndarray) -> None:
+    """`_relu` on `z` `(n, width)`, then out <- z @ w_next `(n, n_next)`, in blocks of
+    rows that stay in cache between the two. One thread: the blocks are small, and
+    measured here a second thread only lost to BLAS's own spinning workers."""
+    step = max(1, _FUSE_BYTES // max(1, z.shape[1] * z.itemsize))
+    for lo in range(0, z.shape[0], step):
+        zb = z[lo : lo + step]
+        _relu(zb, floor, cut, None if mask is None else mask[lo : lo + step])
+        np.matmul(zb, w_next, out=out[lo : lo + step])
 
 
 def _relu_backward(da: np.ndarray, mask: np.ndarray, scale: float, want_sums: bool = True) -> np.ndarray | None:

@@ -104,8 +104,10 @@ def test_gradient_check_module(hidden, l2, reduction):
         ((5, 4, 3, 3), "mean", 0.0),
         ((5, 4, 3, 3), "sum", 0.0),
         ((5, 4, 3, 3), "mean", 0.3),
+        ((5, 8, 70, 3), "mean", 0.0),
     ],
-    ids=["one-hidden", "two-hidden", "two-hidden-sum", "two-hidden-l2"],
+    # wide-layer: a next layer wider than FUSE_MAX_WIDTH takes the unfused ReLU path
+    ids=["one-hidden", "two-hidden", "two-hidden-sum", "two-hidden-l2", "wide-layer"],
 )
 @pytest.mark.parametrize("ones_column", [False, True], ids=["plain", "ones-column"])
 def test_train_batch_gradients_match_independent_finite_difference(sizes, reduction, l2, ones_column):
@@ -438,3 +440,23 @@ def test_extra_column_that_is_not_ones_raises():
     X[1, -1] = 0.5
     with pytest.raises(ValueError, match="column of ones"):
         net.forward(X)
+
+
+@pytest.mark.parametrize("ones_column", [False, True], ids=["plain", "ones-column"])
+def test_fused_relu_and_product_give_the_same_result_in_any_block_size(monkeypatch, ones_column):
+    import core.network as network_module
+
+    net = small_net((5, 6, 5, 3))
+    X, y = batch(n=11, n_in=5)
+    inputs = with_ones_column(X, "float64") if ones_column else X
+    results = []
+    for block_bytes in (network_module._FUSE_BYTES, 1, 3 * 6 * 8):  # one block; a row each; 3 rows
+        monkeypatch.setattr(network_module, "_FUSE_BYTES", block_bytes)
+        loss = net.train_batch(inputs, y)
+        results.append((loss, net.forward(inputs).copy(), [g.copy() for g in net.grads]))
+    for loss, logits, grads in results[1:]:
+        assert loss[0] == pytest.approx(results[0][0][0], rel=1e-12) and loss[1] == results[0][0][1]
+        np.testing.assert_allclose(logits, results[0][1], rtol=1e-12, atol=1e-12)
+        for a, b in zip(grads, results[0][2]):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(results[0][1], reference_forward(net, X), rtol=1e-12, atol=1e-12)
