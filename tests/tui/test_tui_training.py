@@ -250,3 +250,19 @@ def test_run_buffer_hands_over_each_record_once():
     thread.join()
     assert taken == records and buffer.take_new() == []
     assert np.isclose(sum(r.seconds for r in taken), 25.0)
+
+
+@async_test
+async def test_app_shortens_the_gil_switch_interval_while_it_runs(tiny_npz):
+    # The worker's many short NumPy calls each retake the GIL; the app shortens the
+    # wait for it while mounted and puts the interpreter's setting back afterwards.
+    import sys
+
+    from tui.app import SWITCH_INTERVAL
+
+    before = sys.getswitchinterval()
+    assert before != SWITCH_INTERVAL
+    app = NNTrainApp(tiny_config(tiny_npz, epochs=2))
+    async with app.run_test(size=SIZE):
+        assert sys.getswitchinterval() == SWITCH_INTERVAL
+    assert sys.getswitchinterval() == before
