@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Network
+from .network import Network, with_ones_column
 
 
 @dataclass
@@ -24,14 +24,20 @@ def gradient_check(
     reduction: str = "mean",
     l2: float = 0.0,
     eps: float = 1e-6,
+    ones_column: bool = True,
 ) -> list[GradCheckResult]:
     """Central differences (L(w + eps) - L(w - eps)) / 2 eps against backprop for every
-    entry of every parameter of a small random float64 network (no dropout)."""
+    entry of every parameter of a small random float64 network (no dropout).
+
+    With `ones_column` (the default) the inputs carry the ones column the trainer feeds
+    (see `core.network`); without, the plain `(batch, n_in)` form."""
     rng = np.random.default_rng(seed)
     net = Network((n_in, *hidden, n_out), dtype="float64", init="xavier", rng=rng)
     for b in net.biases:  # non-zero biases so their gradient is exercised off the origin
         b[:] = rng.standard_normal(b.shape) * 0.1
     X = rng.standard_normal((batch, n_in))
+    if ones_column:
+        X = with_ones_column(X, "float64")
     y = rng.integers(0, n_out, size=batch)
 
     def loss() -> float:

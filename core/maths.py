@@ -81,7 +81,7 @@ def softmax_ce_inplace(logits: np.ndarray, labels: np.ndarray) -> tuple[float, i
 
     The training hot path uses this instead of `softmax` + `average_ce` so that one
     pass over the logits gives the loss, the accuracy and the softmax the backward
-    pass needs, with no extra `(batch, K)` arrays beyond small row vectors.
+    pass needs, with no extra float `(batch, K)` arrays beyond small row vectors.
     `labels` is `(batch,)` integer.
 
     NumPy's `axis=1` reductions pay a per-row cost that dwarfs the work when K is a
@@ -93,18 +93,22 @@ def softmax_ce_inplace(logits: np.ndarray, labels: np.ndarray) -> tuple[float, i
         row_max = logits[:, 0].copy()
         for j in range(1, k):
             np.maximum(row_max, logits[:, j], out=row_max)
-        logits -= row_max[:, None]
     else:
-        logits -= logits.max(axis=1, keepdims=True)
-    true_logit = logits[np.arange(n), labels]
-    # After the shift a row's maximum is exactly 0 (x - x), so a prediction is right
-    # where the true logit is 0, as long as no row ties: then there are exactly n zeros
-    # and no NaN. Otherwise argmax decides (it picks the first of tied maxima).
-    zeros = np.count_nonzero(logits == 0)
-    if zeros == n and not np.isnan(true_logit).any():
-        correct = int(np.count_nonzero(true_logit == 0))
-    else:
+        row_max = logits.max(axis=1)
+    finite = bool(np.isfinite(row_max).all())
+    if not finite:
+        # A NaN or inf row: argmax before the shift, which would turn the row to NaN.
         correct = int(np.count_nonzero(logits.argmax(axis=1) == labels))
+    logits -= row_max[:, None]
+    true_logit = logits[np.arange(n), labels]
+    if finite:
+        # After the shift a row's maximum is exactly 0 (x - x) and every other entry is
+        # below it, so with exactly n zeros no row ties and a prediction is right where
+        # the true logit is 0. With ties argmax decides (it picks the first maximum).
+        if np.count_nonzero(logits == 0) == n:
+            correct = int(np.count_nonzero(true_logit == 0))
+        else:
+            correct = int(np.count_nonzero(logits.argmax(axis=1) == labels))
     np.exp(logits, out=logits)
     row_sum = logits @ np.ones(k, dtype=logits.dtype)
     loss_sum = float(np.log(row_sum).sum() - true_logit.sum())

@@ -1,7 +1,7 @@
 """A fully connected network: ReLU hidden layers, softmax output, cross-entropy.
 
-Row-major throughout: inputs `X` are `(batch, n_in)`, weights `W[l]` are
-`(n_l, n_{l+1})`, biases `b[l]` are `(n_{l+1},)`. The forward and backward passes
+Row-major throughout: inputs `X` are `(batch, n_in)` (or `(batch, n_in + 1)`, below),
+weights `W[l]` are `(n_l, n_{l+1})`, biases `b[l]` are `(n_{l+1},)`. The forward and backward passes
 write into buffers that are allocated once per batch size and reused, so an epoch
 in the steady state allocates no large arrays.
 
@@ -245,8 +245,9 @@ class Network:
     ) -> tuple[float, int]:
         """Forward and backward on one batch; fills `grads`. Returns (loss sum, correct).
 
-        `X` is `(batch, n_in)`, `y` `(batch,)` integer labels. The loss sum is the data
-        cross-entropy summed over the batch (the L2 term is not included).
+        `X` is `(batch, n_in)` or, ending in ones, `(batch, n_in + 1)` (as in `forward`);
+        `y` `(batch,)` integer labels. The loss sum is the data cross-entropy summed over
+        the batch (the L2 term is not included).
         """
         logits = self.forward(X, dropout=dropout, rng=rng, train=True)
         loss_sum, correct = softmax_ce_inplace(logits, y)
@@ -305,7 +306,8 @@ class Network:
     def evaluate(
         self, X: np.ndarray, y: np.ndarray, chunk: int | None = None, predictions: np.ndarray | None = None
     ) -> tuple[float, float]:
-        """(mean cross-entropy, accuracy) over `X` `(n, n_in)`, `y` `(n,)`; forward only.
+        """(mean cross-entropy, accuracy) over `X` `(n, n_in)` (or `(n, n_in + 1)` ending in
+        ones), `y` `(n,)`; forward only.
 
         Runs in chunks of the training workspace's rows (grown to up to 8192 rows when
         training used small batches, once). `predictions` `(n,)`, if given, receives the

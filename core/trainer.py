@@ -83,8 +83,8 @@ class Trainer:
 
         # Cast once, with the column of ones that carries the first layer's bias (see
         # core.network): the loop then never converts or copies the data. The trainer's
-        # dataset holds views of these arrays without that column, so the caller may
-        # free the original.
+        # dataset holds views of these arrays without that column (so not C-contiguous),
+        # and the caller may free the original.
         inputs = {s: with_ones_column(getattr(data, f"x_{s}"), dtype) for s in SETS}
         self.data = data = dataclasses.replace(
             data,
@@ -140,8 +140,22 @@ class Trainer:
         return self.history[self.best_epoch - 1] if self.best_epoch else None
 
     # -- the loop ----------------------------------------------------------------
+    def release_data(self) -> None:
+        """Drop the trainer's copies of the data and keep the dataset's description, for
+        a trainer kept only to be saved or inspected (the app keeps every run of a
+        session). `run()` cannot be called afterwards."""
+        d = self.data
+        empty_x = np.empty((0, d.n_features), dtype=self.network.dtype)
+        empty_y = np.empty(0, dtype=np.intp)
+        self.data = dataclasses.replace(d, **{f"x_{s}": empty_x for s in SETS}, **{f"y_{s}": empty_y for s in SETS})
+        self.x_train = self.x_valid = self.x_test = None
+        self.y_train = self.y_valid = self.y_test = None
+        self._x_batch = self._y_batch = None
+
     def run(self) -> Iterator[EpochRecord]:
         """Train up to `config.epochs`, yielding each completed epoch's record."""
+        if self.x_train is None:
+            raise RuntimeError("this trainer's data was released (release_data); build a new one to train")
         self.status = RUNNING
         self.message = ""
         try:

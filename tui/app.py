@@ -133,7 +133,7 @@ class NNTrainApp(App[int]):
         self.prefill = config or TrainConfig()
         self.preset = preset
         self.start_on_mount = start
-        self._switch_interval = sys.getswitchinterval()  # restored on unmount
+        self._switch_interval = sys.getswitchinterval()  # set again on mount; restored on unmount
         self._start_pending = start
         self.runs: list[Run] = []
         self.current_run: Run | None = None
@@ -174,6 +174,7 @@ class NNTrainApp(App[int]):
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p still opens it (themes, keys)
 
     def on_mount(self) -> None:
+        self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL)
         self.set_interval(POLL_SECONDS, self._poll, name="poll")
         self._show(None)
@@ -358,6 +359,8 @@ class NNTrainApp(App[int]):
                     trainer.stop()
         if not self._quitting:
             run.evaluation = evaluate(trainer.network, data.x_test, data.y_test)
+        # The run keeps its trainer (for Save) but not the trainer's copy of the data.
+        trainer.release_data()
         self.post_message(RunEnded(run))
 
     def _load_data(self, config: TrainConfig) -> Dataset:

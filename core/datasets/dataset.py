@@ -22,7 +22,8 @@ class DatasetError(ValueError):
 class Dataset:
     """A dataset split three ways, images flattened to rows.
 
-    ``x_*`` are ``(n, n_features)`` float32 in [0, 1], C-contiguous; ``y_*`` are
+    ``x_*`` are ``(n, n_features)`` float32 in [0, 1], C-contiguous as the loaders
+    return them (a `Trainer`'s own copy is cast to its dtype and strided); ``y_*`` are
     ``(n,)`` int64 indices into ``class_names``. ``eq=False`` because comparing
     arrays element-wise has no single truth value; arrays stay out of ``repr``.
     """

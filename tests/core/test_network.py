@@ -85,8 +85,9 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     ],
     ids=["one-hidden", "two-hidden", "one-hidden-l2", "two-hidden-l2-sum"],
 )
-def test_gradient_check_module(hidden, l2, reduction):
-    results = gradient_check(hidden=hidden, l2=l2, reduction=reduction, seed=2)
+@pytest.mark.parametrize("ones_column", [True, False], ids=["ones-column", "plain"])
+def test_gradient_check_module(hidden, l2, reduction, ones_column):
+    results = gradient_check(hidden=hidden, l2=l2, reduction=reduction, seed=2, ones_column=ones_column)
     names = [r.name for r in results]
     expected = [n for l in range(len(hidden) + 1) for n in (f"W{l}", f"b{l}")]
     assert names == expected

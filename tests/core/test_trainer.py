@@ -145,6 +145,34 @@ def test_records_and_final_state(tiny_data):
     assert records[-1].train_loss < records[0].train_loss
 
 
+def test_trainer_copies_the_data_once_with_a_ones_column(tiny_data):
+    trainer = Trainer(tiny_config(epochs=1, dtype="float64"), tiny_data)
+    for s in ("train", "valid", "test"):
+        x = getattr(trainer, f"x_{s}")
+        original = getattr(tiny_data, f"x_{s}")
+        assert x.shape == (len(original), original.shape[1] + 1) and x.dtype == np.float64
+        assert (x[:, -1] == 1).all() and not np.shares_memory(x, original)
+        # The trainer's dataset shows the same values, as views of that copy.
+        view = getattr(trainer.data, f"x_{s}")
+        np.testing.assert_array_equal(view, original)
+        assert np.shares_memory(view, x)
+
+
+def test_release_data_keeps_what_saving_needs(tiny_data, tmp_path):
+    from core.runs import read_run, write_run
+
+    trainer = Trainer(tiny_config(epochs=2), tiny_data)
+    list(trainer.run())
+    trainer.release_data()
+    assert trainer.x_train is None and trainer.data.x_train.size == 0
+    assert (trainer.data.n_features, trainer.data.n_classes) == (tiny_data.n_features, tiny_data.n_classes)
+    write_run(trainer, tmp_path)
+    saved = read_run(tmp_path)
+    assert [r.epoch for r in saved.history] == [1, 2]
+    with pytest.raises(RuntimeError, match="released"):
+        next(trainer.run())
+
+
 def test_valid_and_test_losses_are_those_of_the_final_weights(tiny_data):
     trainer = train(tiny_config(epochs=2, dtype="float64"), tiny_data)
     last = trainer.history[-1]

@@ -28,6 +28,7 @@ async def test_full_run_from_start_to_finished(tiny_npz):
         assert run.state == "finished" and app.status.state == "finished"
         assert [r.epoch for r in run.history] == [1, 2, 3, 4]
         assert run.trainer.history == run.history
+        assert run.trainer.x_train is None  # a finished run keeps its trainer, not its data copy
         # The log: one row per epoch, the best-valid row marked.
         log = app.query_one(EpochLog)
         assert log.row_count == 4

@@ -28,15 +28,18 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--resume continues a run as it was; --preset and --config do not apply")
         config = resumed_config(ckpt, overrides)
         data = load_dataset(config.data, config.split or None)
-        trainer = trainer_from_checkpoint(ckpt, data, config)
-        del data
+        try:
+            trainer = trainer_from_checkpoint(ckpt, data, config)
+            del data  # the trainer holds its own copy
+        except MemoryError:
+            raise UserError(f"not enough memory for hidden {config.hidden} with this dataset") from None
         out = Path(args.out) if args.out else Path(args.resume).resolve().parent
     else:
         config = build_config(args.preset, args.config, overrides)
         data = load_dataset(config.data, config.split or None)
         try:
             trainer = Trainer(config, data)
-            del data  # the trainer holds its own (cast) copy; free a float32 original
+            del data  # the trainer holds its own copy
         except MemoryError:
             raise UserError(f"not enough memory for hidden {config.hidden} with this dataset") from None
         out = Path(args.out) if args.out else new_run_dir()
