@@ -1,9 +1,9 @@
 """A fully connected network: ReLU hidden layers, softmax output, cross-entropy.
 
 Row-major throughout: inputs `X` are `(batch, n_in)` (or `(batch, n_in + 1)`, below),
-weights `W[l]` are `(n_l, n_{l+1})`, biases `b[l]` are `(n_{l+1},)`. The forward and backward passes
-write into buffers that are allocated once per batch size and reused, so an epoch
-in the steady state allocates no large arrays.
+weights `W[l]` are `(n_l, n_{l+1})`, biases `b[l]` are `(n_{l+1},)`. The forward and
+backward passes write into buffers that are allocated once per batch size and reused,
+so an epoch in the steady state allocates no large arrays.
 
 Inputs may carry a trailing column of ones (`with_ones_column`): the first layer's
 weights and bias live in one `(n_in + 1, n_1)` array, so the bias then rides in the
