@@ -242,8 +242,10 @@ class Network:
         l2: float = 0.0,
         dropout: float = 0.0,
         rng: np.random.Generator | None = None,
+        grad_scale: float = 1.0,
     ) -> tuple[float, int]:
-        """Forward and backward on one batch; fills `grads`. Returns (loss sum, correct).
+        """Forward and backward on one batch; fills `grads` (times `grad_scale`, see
+        `backward`). Returns (loss sum, correct).
 
         `X` is `(batch, n_in)` or, ending in ones, `(batch, n_in + 1)` (as in `forward`);
         `y` `(batch,)` integer labels. The loss sum is the data cross-entropy summed over
@@ -252,11 +254,17 @@ class Network:
         logits = self.forward(X, dropout=dropout, rng=rng, train=True)
         loss_sum, correct = softmax_ce_inplace(logits, y)
         if np.isfinite(loss_sum):
-            self.backward(X, y, reduction=reduction, l2=l2, dropout=dropout)
+            self.backward(X, y, reduction=reduction, l2=l2, dropout=dropout, grad_scale=grad_scale)
         return loss_sum, correct
 
     def backward(
-        self, X: np.ndarray, y: np.ndarray, reduction: str = "mean", l2: float = 0.0, dropout: float = 0.0
+        self,
+        X: np.ndarray,
+        y: np.ndarray,
+        reduction: str = "mean",
+        l2: float = 0.0,
+        dropout: float = 0.0,
+        grad_scale: float = 1.0,
     ) -> None:
         """Backpropagate from the softmax probabilities and ReLU masks that the
         preceding `forward(X, train=True)` left in the workspace (`train_batch` does both).
@@ -265,13 +273,16 @@ class Network:
         dW = A_prev.T @ dZ, db = sum_rows dZ, dA_prev = dZ @ W.T, and through ReLU (and
         dropout) dZ_prev = dA_prev * mask / (1 - p). The gradient with respect to the
         input `X` is never formed. L2 adds l2 * W to each dW (weights only, not biases).
+        Every gradient comes multiplied by `grad_scale`, folded into dL/dO at no cost
+        (the optimizer's learning rate, see `Optimizer.grad_scale`).
         """
         n = X.shape[0]
         ws = self._ws
         dz = ws.z[-1][:n]
         dz[np.arange(n), y] -= 1
-        if reduction == "mean":
-            dz *= 1.0 / n
+        factor = grad_scale / n if reduction == "mean" else grad_scale
+        if factor != 1.0:
+            dz *= factor
         np.sum(dz, axis=0, out=self.grad_biases[-1])
         rows = rowsplit.shared()
         scale = 1.0 / (1.0 - dropout) if dropout > 0 else 1.0
@@ -287,7 +298,7 @@ class Network:
                 # a_prev holds A - shift: dW = A.T @ dZ = a_prev.T @ dZ + outer(shift, sum_rows dZ).
                 self.grad_weights[l] += np.outer(ws.shift[l - 1], self.grad_biases[l])
             if l2:
-                self.grad_weights[l] += l2 * self.weights[l]
+                self.grad_weights[l] += (l2 * grad_scale) * self.weights[l]
             if l == 0:
                 break
             # A_prev is no longer needed once dW is formed: its buffer takes dA_prev.

@@ -24,14 +24,24 @@ class Optimizer:
     def __init__(self, lr: float):
         self.lr = float(lr)
         self.t = 0  # number of steps taken
+        self._scaled = False  # this step's gradients come multiplied by grad_scale
 
     def setup(self, params: list[np.ndarray]) -> "Optimizer":
         """Allocate the per-parameter state (velocities, moments) once, up front."""
         self._init_slots(params)
         return self
 
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
-        """One update of every `params[i]` from `grads[i]` (call `setup` first)."""
+    @property
+    def grad_scale(self) -> float:
+        """The factor a backward pass may fold into the gradients it makes, for
+        `step(..., scaled=True)`: a rule that only uses lr * g takes lr, which saves a
+        pass over every parameter per step."""
+        return 1.0
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray], scaled: bool = False) -> None:
+        """One update of every `params[i]` from `grads[i]` (call `setup` first). With
+        `scaled`, the gradients are already multiplied by `grad_scale`."""
+        self._scaled = scaled
         self.t += 1
         self._begin_step()
         rows = rowsplit.shared()
@@ -78,8 +88,13 @@ class SGD(Optimizer):
 
     name = "sgd"
 
+    @property
+    def grad_scale(self) -> float:
+        return self.lr
+
     def _update(self, p, g):
-        g *= self.lr
+        if not self._scaled:
+            g *= self.lr
         p -= g
 
 
@@ -103,8 +118,13 @@ class Momentum(Optimizer):
     def _slots(self):
         return {"v": self.velocity}
 
+    @property
+    def grad_scale(self) -> float:
+        return self.lr
+
     def _update(self, p, g, v):
-        g *= self.lr
+        if not self._scaled:
+            g *= self.lr
         v *= self.momentum
         v += g
         p -= v
@@ -119,7 +139,8 @@ class Nesterov(Momentum):
     name = "nesterov"
 
     def _update(self, p, g, v):
-        g *= self.lr
+        if not self._scaled:
+            g *= self.lr
         v *= self.momentum
         v += g
         p -= g

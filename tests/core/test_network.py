@@ -461,3 +461,16 @@ def test_fused_relu_and_product_give_the_same_result_in_any_block_size(monkeypat
         for a, b in zip(grads, results[0][2]):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(results[0][1], reference_forward(net, X), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction, l2, dropout", [("mean", 0.0, 0.0), ("sum", 0.2, 0.0), ("mean", 0.1, 0.3)])
+def test_grad_scale_multiplies_every_gradient(reduction, l2, dropout):
+    net = small_net((5, 6, 5, 3))
+    X, y = batch(n=9)
+    inputs = with_ones_column(X, "float64")
+    net.train_batch(inputs, y, reduction=reduction, l2=l2, dropout=dropout, rng=np.random.default_rng(2))
+    plain = [g.copy() for g in net.grads]
+    net.train_batch(inputs, y, reduction=reduction, l2=l2, dropout=dropout, rng=np.random.default_rng(2),
+                    grad_scale=0.03)
+    for name, a, b in zip(net.param_names(), plain, net.grads):
+        np.testing.assert_allclose(b, 0.03 * a, rtol=1e-12, atol=1e-15, err_msg=name)

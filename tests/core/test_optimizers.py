@@ -230,3 +230,24 @@ def test_state_matters(name):
     run_steps(opt, params, grads[2:])
     run_steps(fresh, fresh_params, grads[2:])
     assert not np.array_equal(params[0], fresh_params[0])
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_prescaled_gradients_give_the_same_steps(name):
+    # The trainer's backward pass folds grad_scale (the learning rate, for the rules
+    # that only use lr * g) into the gradients and steps with scaled=True.
+    shapes = [(5, 4), (4,)]
+    grads_seq = random_grads(shapes, 3, seed=3)
+    plain = make_optimizer(name, lr=0.05, momentum=0.9, v0=0.01)
+    folded = make_optimizer(name, lr=0.05, momentum=0.9, v0=0.01)
+    assert folded.grad_scale == (1.0 if name == "adam" else 0.05)
+    rng = np.random.default_rng(1)
+    p_plain = [rng.normal(size=s) for s in shapes]
+    p_folded = [p.copy() for p in p_plain]
+    plain.setup(p_plain)
+    folded.setup(p_folded)
+    for grads in grads_seq:
+        plain.step(p_plain, [g.copy() for g in grads])
+        folded.step(p_folded, [g * folded.grad_scale for g in grads], scaled=True)
+    for a, b in zip(p_plain, p_folded):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)

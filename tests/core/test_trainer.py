@@ -71,8 +71,8 @@ def hold_at_step(trainer: Trainer, at_step: int):
     count = [0]
     original = trainer.optimizer.step
 
-    def step(params, grads):
-        original(params, grads)
+    def step(params, grads, **kwargs):
+        original(params, grads, **kwargs)
         count[0] += 1
         if count[0] == at_step:
             reached.set()
