@@ -8,6 +8,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from ..errors import UserError
+from ..formatting import percent
 from ..options import overrides_from
 
 
@@ -60,8 +61,6 @@ def _runs(n: int) -> str:
     return f"{n} run{'s' * (n != 1)}"
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 def outcome_line(outcome) -> str:
@@ -75,9 +74,9 @@ def outcome_line(outcome) -> str:
     seconds = "" if outcome.seconds is None else f"  {outcome.seconds:.1f} s"
     return (
         f"{'kept' if outcome.kept else 'done'}     {outcome.run.name}: {outcome.status} "
-        f"epoch {final['epoch']} valid {_pct(final['valid_acc'])} test {_pct(final['test_acc'])} | "
-        f"lowest valid loss at epoch {best['epoch']}: valid {_pct(best['valid_acc'])} "
-        f"test {_pct(best['test_acc'])}{seconds}"
+        f"epoch {final['epoch']} valid {percent(final['valid_acc'])} test {percent(final['test_acc'])} | "
+        f"lowest valid loss at epoch {best['epoch']}: valid {percent(best['valid_acc'])} "
+        f"test {percent(best['test_acc'])}{seconds}"
     )
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import UserError
+from ..formatting import percent
 from ..options import overrides_from
 
 
@@ -100,8 +101,6 @@ def _reporter(args):
     return RichReport()
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:5.1f}%"
 
 
 def summary_lines(trainer, out: Path, interrupted: bool) -> list[str]:
@@ -114,10 +113,10 @@ def summary_lines(trainer, out: Path, interrupted: bool) -> list[str]:
     lines.append(f"saved to {out}/ (model.npz, best.npz, history.csv, history.json, config.toml)")
     if trainer.history:
         f, b = trainer.history[-1], trainer.best
-        lines.append(f"final  epoch {f.epoch}: train acc {_pct(f.train_acc)}  valid acc {_pct(f.valid_acc)}  test acc {_pct(f.test_acc)}")
+        lines.append(f"final  epoch {f.epoch}: train acc {percent(f.train_acc, 5)}  valid acc {percent(f.valid_acc, 5)}  test acc {percent(f.test_acc, 5)}")
         lines.append(
-            f"best   epoch {b.epoch} (by {trainer.config.monitor}): train acc {_pct(b.train_acc)}  "
-            f"valid acc {_pct(b.valid_acc)}  test acc {_pct(b.test_acc)}"
+            f"best   epoch {b.epoch} (by {trainer.config.monitor}): train acc {percent(b.train_acc, 5)}  "
+            f"valid acc {percent(b.valid_acc, 5)}  test acc {percent(b.test_acc, 5)}"
         )
     return lines
 
@@ -127,8 +126,8 @@ def epoch_line(trainer, r) -> str:
     width = len(str(trainer.config.epochs))
     return (
         f"epoch {r.epoch:>{width}}/{trainer.config.epochs}{mark} "
-        f"train {r.train_loss:.4f} {_pct(r.train_acc)}  valid {r.valid_loss:.4f} {_pct(r.valid_acc)}  "
-        f"test {r.test_loss:.4f} {_pct(r.test_acc)}  {r.seconds:.2f}s"
+        f"train {r.train_loss:.4f} {percent(r.train_acc, 5)}  valid {r.valid_loss:.4f} {percent(r.valid_acc, 5)}  "
+        f"test {r.test_loss:.4f} {percent(r.test_acc, 5)}  {r.seconds:.2f}s"
     )
 
 

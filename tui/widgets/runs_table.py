@@ -9,6 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from ..formatting import percent
 from ..run_buffer import Run
 
 COLUMNS = (
@@ -26,8 +27,6 @@ COLUMNS = (
 )
 
 
-def _pct(x: float | None) -> str:
-    return "--" if x is None else f"{100 * x:.1f}%"
 
 
 def run_cells(run: Run) -> list[Text]:
@@ -42,9 +41,9 @@ def run_cells(run: Run) -> list[Text]:
         "full" if c.batch_size == 0 else str(c.batch_size),
         f"{len(run.history)}/{c.epochs}",
         run.state,
-        _pct(best.valid_acc if best else None),
+        percent(best.valid_acc if best else None),
         str(best.epoch) if best else "--",
-        _pct(best.test_acc if best else None),
+        percent(best.test_acc if best else None),
         source,
     ]
     right = {"lr", "batch", "epochs", "best_valid", "best_epoch", "test"}
