@@ -95,22 +95,24 @@ def softmax_ce_inplace(logits: np.ndarray, labels: np.ndarray) -> tuple[float, i
             np.maximum(row_max, logits[:, j], out=row_max)
     else:
         row_max = logits.max(axis=1)
+    # A NaN or inf row turns to NaN in the shift: count such a batch by argmax first.
     finite = bool(np.isfinite(row_max).all())
-    if not finite:
-        # A NaN or inf row: argmax before the shift, which would turn the row to NaN.
-        correct = int(np.count_nonzero(logits.argmax(axis=1) == labels))
+    correct = None if finite else _argmax_hits(logits, labels)
     logits -= row_max[:, None]
     true_logit = logits[np.arange(n), labels]
     if finite:
         # After the shift a row's maximum is exactly 0 (x - x) and every other entry is
         # below it, so with exactly n zeros no row ties and a prediction is right where
         # the true logit is 0. With ties argmax decides (it picks the first maximum).
-        if np.count_nonzero(logits == 0) == n:
-            correct = int(np.count_nonzero(true_logit == 0))
-        else:
-            correct = int(np.count_nonzero(logits.argmax(axis=1) == labels))
+        ties = np.count_nonzero(logits == 0) != n
+        correct = _argmax_hits(logits, labels) if ties else int(np.count_nonzero(true_logit == 0))
     np.exp(logits, out=logits)
     row_sum = logits @ np.ones(k, dtype=logits.dtype)
     loss_sum = float(np.log(row_sum).sum() - true_logit.sum())
     logits /= row_sum[:, None]
     return loss_sum, correct
+
+
+def _argmax_hits(logits: np.ndarray, labels: np.ndarray) -> int:
+    """Rows of `logits` `(batch, K)` whose argmax is the label."""
+    return int(np.count_nonzero(logits.argmax(axis=1) == labels))

@@ -48,6 +48,7 @@ class _Workspace:
     noise[l]: `(rows, n_{l+1})` uniform draws for dropout (only when dropout is used).
     shift[l]: `(n_{l+1},)` or None: hidden layer l's buffer holds A - shift[l] (see
     `Network.forward`); backward adds the shift's share of dW back.
+    ones_column: the last forward's inputs ended in ones (the bias rode in the product).
     """
 
     rows: int
@@ -55,6 +56,7 @@ class _Workspace:
     mask: list[np.ndarray]
     noise: list[np.ndarray] = field(default_factory=list)
     shift: list[np.ndarray | None] = field(default_factory=list)
+    ones_column: bool = False
 
 
 class Network:
@@ -174,6 +176,7 @@ class Network:
         ws = self.workspace(n, dropout=dropout > 0)
         rows = rowsplit.shared()
         ws.shift = [None] * self.n_layers
+        ws.ones_column = folded
         a, shift = X, None
         last = self.n_layers - 1
         product_done = False  # layer l's product was formed by layer l-1's fused loop
@@ -286,7 +289,7 @@ class Network:
         np.sum(dz, axis=0, out=self.grad_biases[-1])
         rows = rowsplit.shared()
         scale = 1.0 / (1.0 - dropout) if dropout > 0 else 1.0
-        folded = X.shape[1] == self.sizes[0] + 1
+        folded = ws.ones_column
         for l in range(self.n_layers - 1, -1, -1):
             a_prev = X if l == 0 else ws.z[l - 1][:n]
             if l == 0 and folded:
