@@ -7,6 +7,8 @@ import os
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, CancelledError, Executor, wait
+from functools import partial
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, ContextManager
 
@@ -16,6 +18,7 @@ from .folder import finished_doc, prepare_folder
 from .grid import Run, SweepPlan
 from .outcome import FAILED, Outcome, SweepResult
 from .pool import available_cores, local_pool
+from .progress import OnProgress, drain
 from .results import write_results
 from .worker import execute_run, one_line
 
@@ -30,8 +33,9 @@ def run_sweep(
     open_executor: OpenExecutor | None = None,
     on_start: Callable[[int, int], None] | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    on_progress: OnProgress | None = None,
     options: dict | None = None,
-    task: Callable[[dict], dict] = execute_run,
+    task: Callable[..., dict] = execute_run,
 ) -> SweepResult:
     """Run the plan's runs that `out` does not already hold; write tables as they finish.
 
@@ -41,7 +45,10 @@ def run_sweep(
     worker died), its runs in flight are retried one at a time in fresh pools, so only
     the culprit fails. Ctrl+C returns with `interrupted` set. `on_start(runs to do,
     workers)` is called once before any outcome; kept runs are then reported as outcomes
-    too. `options` (e.g. workers, cluster) are recorded in a new manifest.
+    too. `on_progress(run name, epoch, epochs, valid accuracy)` reports runs on the way,
+    a few times a second, when they run in the local pool (the task is then called with
+    the run's name as a second argument); other executors report whole runs only.
+    `options` (e.g. workers, cluster) are recorded in a new manifest.
     """
     out = Path(out)
     prepare_folder(plan, out, options or {})
@@ -55,7 +62,14 @@ def run_sweep(
             outcomes[run.name] = Outcome(run, status=doc["status"], doc=doc, kept=True)
     result = SweepResult(out, list(outcomes.values()))
     workers = max(1, workers or min(len(todo), available_cores()))
-    open_executor = open_executor or local_pool
+    progress = None
+    if open_executor is None:
+        if on_progress is not None:
+            reader, writer = get_context("spawn").Pipe(duplex=False)
+            progress = (reader, writer, on_progress)
+            open_executor = partial(local_pool, progress=writer)
+        else:
+            open_executor = local_pool
     if on_start:
         on_start(len(todo), workers)
     for outcome in result.outcomes:
@@ -76,13 +90,16 @@ def run_sweep(
         # Longest first, so a big run does not start last and leave the other workers idle.
         queue = deque(sorted(todo, key=lambda run: -estimated_cost(run.config)))
         while queue:
-            for suspect in _run_batch(queue, workers, open_executor, task, record):
+            for suspect in _run_batch(queue, workers, open_executor, task, record, progress):
                 # Alone in a pool: if it breaks this one too, it is the culprit.
-                if _run_batch(deque([suspect]), 1, open_executor, task, record):
+                if _run_batch(deque([suspect]), 1, open_executor, task, record, progress):
                     record(suspect, {"error": "the worker process died (killed, or out of memory?)", "seconds": 0.0})
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
+        if progress is not None:
+            progress[0].close()
+            progress[1].close()
         result.wall = time.perf_counter() - started
         result.outcomes = list(outcomes.values())
         write_results(out, plan, result.outcomes)
@@ -96,21 +113,29 @@ def estimated_cost(config: TrainConfig) -> int:
     return config.epochs * sum(a * b for a, b in zip(sizes, sizes[1:]))
 
 
-def _run_batch(queue: deque, workers: int, open_executor: OpenExecutor, task, record) -> list[Run]:
+def _run_batch(queue: deque, workers: int, open_executor: OpenExecutor, task, record, progress=None) -> list[Run]:
     """Run the queue through one executor, at most `workers` at a time; record each
-    result. Returns the runs that were in flight if the executor broke, else []."""
+    result. Returns the runs that were in flight if the executor broke, else [].
+    `progress` is (reader, writer, on_progress) for a pool that reports epochs."""
     in_flight: dict = {}
     with open_executor(workers) as executor:
         while queue or in_flight:
             try:
                 while queue and len(in_flight) < workers:
-                    in_flight[executor.submit(task, queue[0].config.to_dict())] = queue[0]
+                    run = queue[0]
+                    args = (run.config.to_dict(),) if progress is None else (run.config.to_dict(), run.name)
+                    in_flight[executor.submit(task, *args)] = run
                     queue.popleft()
             except BrokenExecutor:  # it broke since the last wait: the run stays queued
                 done, broken = set(), True
             else:
-                done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                # With progress, wake up a few times a second to pass it on.
+                timeout = None if progress is None else 0.2
+                done, _ = wait(list(in_flight), timeout=timeout, return_when=FIRST_COMPLETED)
                 broken = any(isinstance(_exception(f), BrokenExecutor) for f in done)
+            if progress is not None:
+                # A run's last epochs are in the pipe before its result is: they come first.
+                drain(progress[0], progress[2])
             if broken:
                 wait(list(in_flight))  # a broken pool fails all its futures at once
                 suspects = []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import get_context
+from multiprocessing.connection import Connection
 from typing import Iterator
+
+from .worker import init_worker
 
 BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -25,8 +27,11 @@ def blas_threads(workers: int, cores: int | None = None) -> int:
 
 
 @contextmanager
-def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+def local_pool(workers: int, progress: Connection | None = None) -> Iterator[ProcessPoolExecutor]:
     """A spawn-context process pool whose workers use `blas_threads(workers)` threads each.
+
+    `progress`, the write end of a pipe, lets `execute_run` report each epoch
+    (`core.sweep.progress`).
 
     BLAS reads its thread count once, when numpy loads it; a spawned worker imports
     numpy afresh, so the variables are set in this process's environment (which spawned
@@ -38,7 +43,10 @@ def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     for var, old in saved.items():
         limit = int(old) if old and old.isdigit() and int(old) > 0 else threads
         os.environ[var] = str(min(limit, threads))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("spawn"),
+        initializer=init_worker, initargs=(progress,),
+    )
     try:
         yield pool
     except BaseException:
@@ -58,6 +66,3 @@ def local_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
             else:
                 os.environ[var] = old
 
-
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)

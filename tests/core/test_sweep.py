@@ -331,3 +331,103 @@ def test_core_sweep_loads_no_ui_or_cluster_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+# --------------------------------------------------------------------------- live progress
+
+
+def test_local_runs_report_their_epochs_before_their_outcome(data, tmp_path):
+    plan = plan_sweep({"data": [str(data)], "split": [SPLIT], "epochs": [3], "hidden": [(8,), (12,)]})
+    events = []
+    result = run_sweep(
+        plan, tmp_path / "live", workers=2,
+        on_progress=lambda name, epoch, epochs, acc: events.append(("epoch", name, epoch, epochs, acc)),
+        on_outcome=lambda outcome: events.append(("outcome", outcome.run.name)),
+    )
+    assert [o.status for o in result.outcomes] == ["finished", "finished"]
+    for run in plan.runs:
+        mine = [e for e in events if e[1] == run.name]
+        epochs = [e[2] for e in mine if e[0] == "epoch"]
+        # The first and the last epoch always go; the rate limit may drop the middle one.
+        assert epochs[0] == 1 and epochs[-1] == 3 and epochs == sorted(set(epochs))
+        assert all(e[3] == 3 and 0.0 <= e[4] <= 1.0 for e in mine if e[0] == "epoch")
+        assert mine[-1] == ("outcome", run.name)
+        history = json.loads((tmp_path / "live" / run.name / "history.json").read_text())["history"]
+        last = [e for e in mine if e[0] == "epoch"][-1]
+        assert last[4] == history[-1]["valid_acc"]
+
+
+def test_progress_messages_are_rate_limited_but_keep_the_first_and_last_epoch(monkeypatch):
+    from multiprocessing import Pipe
+
+    from core.sweep import progress
+
+    clock = [0.0]
+    monkeypatch.setattr(progress, "monotonic", lambda: clock[0])
+    reader, writer = Pipe(duplex=False)
+    got = []
+
+    def collect(name, epoch, epochs, acc):
+        got.append((name, epoch, epochs, acc))
+
+    reporter = progress.Reporter(writer, "hidden=8", 50)
+    for epoch in range(1, 51):  # all within one instant
+        reporter.epoch(epoch, 0.5)
+    progress.drain(reader, collect)
+    assert got == [("hidden=8", 1, 50, 0.5), ("hidden=8", 50, 50, 0.5)]
+
+    got.clear()
+    reporter = progress.Reporter(writer, "slow", 4)
+    for epoch in range(1, 5):
+        clock[0] += 1.0 / progress.RATE
+        reporter.epoch(epoch, float("nan"))
+    progress.drain(reader, collect)
+    assert [g[1] for g in got] == [1, 2, 3, 4] and all(np.isnan(g[3]) for g in got)
+
+    # A name too long for one atomic pipe write is not reported, and nothing breaks.
+    progress.Reporter(writer, "x" * 600, 2).epoch(1, 0.5)
+    progress.drain(reader, collect)
+    assert len(got) == 4
+
+
+def test_other_executors_report_whole_runs_only(data, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    plan = plan_sweep({"data": [str(data)], "split": [SPLIT], "epochs": [2], "hidden": [(8,)]})
+    calls = []
+
+    def one_argument_task(config: dict) -> dict:  # as a cluster's task is called
+        calls.append(config["hidden"])
+        return execute_run(config)
+
+    result = run_sweep(
+        plan, tmp_path / "threads", open_executor=lambda n: ThreadPoolExecutor(n), task=one_argument_task,
+        on_progress=lambda *event: pytest.fail(f"unexpected progress {event}"),
+    )
+    assert calls == [[8]] and result.outcomes[0].status == "finished"
+
+
+def test_the_live_view_counts_epochs_for_its_eta(capsys):
+    from core.sweep import Outcome
+    from tui.commands.sweep import RichView
+
+    plan = plan_sweep({"epochs": [4], "hidden": [(8,), (12,), (16,)]})
+    runs = {run.name: run for run in plan.runs}
+    view = RichView(plan, "out", None)
+    with view.progress():
+        view.start(2, 2)
+        main_task = view.bar.tasks[0]
+        assert main_task.total == 12
+        view.outcome(Outcome(runs["hidden=16"], status="finished", doc={"early_stopping_point": None}, kept=True))
+        assert main_task.total == 8 and main_task.completed == 0  # a kept run is not work to do
+        view.progress_of("hidden=8", 1, 4, 0.5)
+        view.progress_of("hidden=8", 3, 4, 0.625)
+        row = view.bar.tasks[1]
+        assert main_task.completed == 3 and row.completed == 3 and row.fields["info"] == "epoch 3/4 valid 62.5%"
+        view.outcome(Outcome(runs["hidden=8"], status=FAILED, error="boom", seconds=1.0))
+        # A run that ends early counts all its epochs; its row goes.
+        assert main_task.completed == 4 and len(view.bar.tasks) == 1
+        view.outcome(Outcome(runs["hidden=12"], status=FAILED, error="boom", seconds=1.0))
+        assert main_task.completed == main_task.total == 8 and main_task.fields["info"] == "2/2 runs done"
+    printed = capsys.readouterr().out
+    assert "failed   hidden=8: boom" in printed and "kept     hidden=16" in printed

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         with view.progress():
             result = run_sweep(
                 plan, out, workers=workers, open_executor=open_executor, on_start=view.start,
-                on_outcome=view.outcome, options=options,
+                on_outcome=view.outcome, on_progress=view.progress_of, options=options,
             )
     view.finish(plan, result)
     if result.interrupted:
@@ -114,27 +114,35 @@ class QuietView:
     def outcome(self, outcome):
         pass
 
+    def progress_of(self, name, epoch, epochs, valid_acc):
+        pass
+
     def finish(self, plan, result):
         for line in final_lines(plan, result):
             print(line)
 
 
 class RichView(QuietView):
-    """A progress bar over the runs to do (ETA) and one line per finished run."""
+    """A progress bar over the epochs to run (ETA), one row per running run (local pool
+    only: a cluster reports whole runs) and one line per finished run."""
 
     def __init__(self, plan, out, cluster):
         from rich.console import Console
 
         self.console = Console(highlight=False, soft_wrap=True)
         self.plan, self.out, self.cluster = plan, out, cluster
+        self.epochs = {run.name: run.config.epochs for run in plan.runs}
+        self.counted: dict[str, int] = {}  # epochs of each run already on the bar
+        self.rows: dict[str, int] = {}  # the progress row of each running run
+        self.done = 0
 
     @contextmanager
     def progress(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
         with Progress(
-            TextColumn("runs"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            TextColumn("ETA"), TimeRemainingColumn(), console=self.console, transient=True,
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=self.console, transient=True,
         ) as bar:
             self.bar = bar
             yield
@@ -152,13 +160,41 @@ class RichView(QuietView):
             + (f"; {kept} already complete" if kept else "") + (f"; {todo} to run {where}" if todo else ""),
             markup=False,
         )
-        # Kept runs are not progress: the bar and its ETA count the runs to do.
-        self.task = self.bar.add_task("sweep", total=todo)
+        self.todo = todo
+        # The bar counts epochs, so its ETA weighs long runs as they are; kept runs
+        # are taken off the total as they are reported, before any run starts.
+        self.task = self.bar.add_task("runs", total=sum(self.epochs.values()), info=self._runs_info())
+
+    def progress_of(self, name, epoch, epochs, valid_acc):
+        self._count(name, epoch)
+        info = f"epoch {epoch}/{epochs} valid {percent(valid_acc)}"
+        if name in self.rows:
+            self.bar.update(self.rows[name], completed=epoch, info=info)
+        else:
+            self.rows[name] = self.bar.add_task(f"  {name}", total=epochs, completed=epoch, info=info)
 
     def outcome(self, outcome):
-        if not outcome.kept:
-            self.bar.advance(self.task)
+        name = outcome.run.name
+        if outcome.kept:
+            total = self.bar.tasks[self.task].total - self.epochs[name]
+            self.bar.update(self.task, total=total)
+        else:
+            # An early stop or a failure ends a run before its last epoch: count it all.
+            self._count(name, self.epochs[name])
+            self.done += 1
+            self.bar.update(self.task, info=self._runs_info())
+        if name in self.rows:
+            self.bar.remove_task(self.rows.pop(name))
         self.console.print(outcome_line(outcome), markup=False)
+
+    def _count(self, name, epoch):
+        before = self.counted.get(name, 0)
+        if epoch > before:
+            self.counted[name] = epoch
+            self.bar.advance(self.task, epoch - before)
+
+    def _runs_info(self):
+        return f"{self.done}/{self.todo} runs done"
 
     def finish(self, plan, result):
         for line in final_lines(plan, result):

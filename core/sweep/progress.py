@@ -1,0 +1,46 @@
+"""Per-epoch progress from local worker processes to the sweep's client.
+
+Workers write small JSON messages to one shared pipe. A single write of at most
+PIPE_BUF bytes to a pipe is atomic on POSIX, so messages from different workers never
+interleave and no lock is shared: a worker killed mid-run (the OOM killer) cannot
+leave a lock held that would block the others. Messages are throttled per run, so a
+sweep of tiny runs cannot fill the pipe faster than the client drains it.
+"""
+
+from __future__ import annotations
+
+import json
+from time import monotonic
+from multiprocessing.connection import Connection
+from typing import Callable
+
+# At most this many messages per second and run (the first and last epoch always go).
+RATE = 5.0
+# POSIX guarantees atomic pipe writes up to 512 bytes; messages are kept below that.
+MAX_MESSAGE = 480
+
+OnProgress = Callable[[str, int, int, float], None]
+
+
+class Reporter:
+    """Worker side: `epoch(n, valid_acc)` for one run, sent at most RATE times a second."""
+
+    def __init__(self, writer: Connection, name: str, epochs: int):
+        self.writer, self.name, self.epochs = writer, name, epochs
+        self._last = float("-inf")
+
+    def epoch(self, n: int, valid_acc: float) -> None:
+        now = monotonic()
+        if n not in (1, self.epochs) and now - self._last < 1.0 / RATE:
+            return
+        self._last = now
+        message = json.dumps([self.name, n, self.epochs, valid_acc]).encode()
+        if len(message) <= MAX_MESSAGE:  # a longer run name gets no live progress
+            self.writer.send_bytes(message)
+
+
+def drain(reader: Connection, on_progress: OnProgress) -> None:
+    """Client side: hand every message waiting in the pipe to `on_progress`."""
+    while reader.poll():
+        name, epoch, epochs, valid_acc = json.loads(reader.recv_bytes())
+        on_progress(name, epoch, epochs, valid_acc)
