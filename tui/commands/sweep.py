@@ -176,8 +176,8 @@ class RichView(QuietView):
     def outcome(self, outcome):
         name = outcome.run.name
         if outcome.kept:
-            total = self.bar.tasks[self.task].total - self.epochs[name]
-            self.bar.update(self.task, total=total)
+            main = next(task for task in self.bar.tasks if task.id == self.task)
+            self.bar.update(self.task, total=main.total - self.epochs[name])
         else:
             # An early stop or a failure ends a run before its last epoch: count it all.
             self._count(name, self.epochs[name])
