@@ -46,8 +46,8 @@ def run_sweep(
     the culprit fails. Ctrl+C returns with `interrupted` set. `on_start(runs to do,
     workers)` is called once before any outcome; kept runs are then reported as outcomes
     too. `on_progress(run name, epoch, epochs, valid accuracy)` reports runs on the way,
-    a few times a second, when they run in the local pool (the task is then called with
-    the run's name as a second argument); other executors report whole runs only.
+    a few times a second, when `execute_run` runs them in the local pool; other
+    executors and tasks report whole runs only.
     `options` (e.g. workers, cluster) are recorded in a new manifest.
     """
     out = Path(out)
@@ -64,7 +64,7 @@ def run_sweep(
     workers = max(1, workers or min(len(todo), available_cores()))
     progress = None
     if open_executor is None:
-        if on_progress is not None:
+        if on_progress is not None and task is execute_run:
             reader, writer = get_context("spawn").Pipe(duplex=False)
             progress = (reader, writer, on_progress)
             open_executor = partial(local_pool, progress=writer)

@@ -28,15 +28,20 @@ class Reporter:
     def __init__(self, writer: Connection, name: str, epochs: int):
         self.writer, self.name, self.epochs = writer, name, epochs
         self._last = float("-inf")
+        self._gone = False  # the client closed the pipe
 
     def epoch(self, n: int, valid_acc: float) -> None:
         now = monotonic()
-        if n not in (1, self.epochs) and now - self._last < 1.0 / RATE:
+        if self._gone or (n not in (1, self.epochs) and now - self._last < 1.0 / RATE):
             return
         self._last = now
         message = json.dumps([self.name, n, self.epochs, valid_acc]).encode()
-        if len(message) <= MAX_MESSAGE:  # a longer run name gets no live progress
+        if len(message) > MAX_MESSAGE:  # a longer run name gets no live progress
+            return
+        try:
             self.writer.send_bytes(message)
+        except OSError:  # the client is gone: the run goes on, unreported
+            self._gone = True
 
 
 def drain(reader: Connection, on_progress: OnProgress) -> None:

@@ -377,17 +377,25 @@ def test_progress_messages_are_rate_limited_but_keep_the_first_and_last_epoch(mo
     assert got == [("hidden=8", 1, 50, 0.5), ("hidden=8", 50, 50, 0.5)]
 
     got.clear()
-    reporter = progress.Reporter(writer, "slow", 4)
-    for epoch in range(1, 5):
-        clock[0] += 1.0 / progress.RATE
+    reporter = progress.Reporter(writer, "slow", 6)
+    for epoch in range(1, 7):
+        clock[0] += 1.25 / progress.RATE
         reporter.epoch(epoch, float("nan"))
     progress.drain(reader, collect)
-    assert [g[1] for g in got] == [1, 2, 3, 4] and all(np.isnan(g[3]) for g in got)
+    assert [g[1] for g in got] == [1, 2, 3, 4, 5, 6] and all(np.isnan(g[3]) for g in got)
 
     # A name too long for one atomic pipe write is not reported, and nothing breaks.
     progress.Reporter(writer, "x" * 600, 2).epoch(1, 0.5)
     progress.drain(reader, collect)
-    assert len(got) == 4
+    assert len(got) == 6
+
+    # Nor does a client that went away: the run just goes on unreported.
+    reader.close()
+    gone = progress.Reporter(writer, "orphan", 3)
+    for epoch in range(1, 4):
+        clock[0] += 1.0
+        gone.epoch(epoch, 0.5)
+    assert gone._gone
 
 
 def test_other_executors_report_whole_runs_only(data, tmp_path):
@@ -405,6 +413,13 @@ def test_other_executors_report_whole_runs_only(data, tmp_path):
         on_progress=lambda *event: pytest.fail(f"unexpected progress {event}"),
     )
     assert calls == [[8]] and result.outcomes[0].status == "finished"
+
+    # A one-argument task in the local pool is called as before, with no progress.
+    result = run_sweep(
+        plan, tmp_path / "pool", task=crash_on_hidden_9,
+        on_progress=lambda *event: pytest.fail(f"unexpected progress {event}"),
+    )
+    assert result.outcomes[0].status == "finished"
 
 
 def test_the_live_view_counts_epochs_for_its_eta(capsys):
@@ -425,9 +440,28 @@ def test_the_live_view_counts_epochs_for_its_eta(capsys):
         row = view.bar.tasks[1]
         assert main_task.completed == 3 and row.completed == 3 and row.fields["info"] == "epoch 3/4 valid 62.5%"
         view.outcome(Outcome(runs["hidden=8"], status=FAILED, error="boom", seconds=1.0))
-        # A run that ends early counts all its epochs; its row goes.
-        assert main_task.completed == 4 and len(view.bar.tasks) == 1
-        view.outcome(Outcome(runs["hidden=12"], status=FAILED, error="boom", seconds=1.0))
-        assert main_task.completed == main_task.total == 8 and main_task.fields["info"] == "2/2 runs done"
+        # A run that ends early takes its skipped epoch off the total (it is no speed); its row goes.
+        assert (main_task.completed, main_task.total) == (3, 7) and len(view.bar.tasks) == 1
+        # A retried run starts again at epoch 1: its earlier epochs come off the count.
+        view.progress_of("hidden=12", 3, 4, 0.5)
+        view.progress_of("hidden=12", 1, 4, 0.5)
+        assert main_task.completed == 4
+        doc = {"early_stopping_point": None, "history": [{}, {}]}  # early-stopped after 2 epochs
+        view.outcome(Outcome(runs["hidden=12"], status="early_stopped", doc=doc, seconds=1.0))
+        assert main_task.completed == main_task.total == 5 and main_task.fields["info"] == "2/2 runs done"
     printed = capsys.readouterr().out
     assert "failed   hidden=8: boom" in printed and "kept     hidden=16" in printed
+
+
+def test_the_view_counts_a_cluster_run_when_it_finishes(capsys):
+    from core.sweep import Outcome
+    from tui.commands.sweep import RichView
+
+    plan = plan_sweep({"epochs": [4], "hidden": [(8,)]})
+    view = RichView(plan, "out", "tcp://scheduler:8786")
+    with view.progress():
+        view.start(1, 1)
+        doc = {"early_stopping_point": None, "history": [{}] * 4}
+        view.outcome(Outcome(plan.runs[0], status="finished", doc=doc, seconds=1.0))
+        main_task = view.bar.tasks[0]
+        assert main_task.completed == main_task.total == 4

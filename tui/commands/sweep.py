@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         with view.progress():
             result = run_sweep(
                 plan, out, workers=workers, open_executor=open_executor, on_start=view.start,
-                on_outcome=view.outcome, on_progress=view.progress_of, options=options,
+                on_outcome=view.outcome, on_progress=None if args.quiet else view.progress_of, options=options,
             )
     view.finish(plan, result)
     if result.interrupted:
@@ -114,9 +114,6 @@ class QuietView:
     def outcome(self, outcome):
         pass
 
-    def progress_of(self, name, epoch, epochs, valid_acc):
-        pass
-
     def finish(self, plan, result):
         for line in final_lines(plan, result):
             print(line)
@@ -175,22 +172,26 @@ class RichView(QuietView):
 
     def outcome(self, outcome):
         name = outcome.run.name
+        main = next(task for task in self.bar.tasks if task.id == self.task)
         if outcome.kept:
-            main = next(task for task in self.bar.tasks if task.id == self.task)
             self.bar.update(self.task, total=main.total - self.epochs[name])
         else:
-            # An early stop or a failure ends a run before its last epoch: count it all.
-            self._count(name, self.epochs[name])
+            # Epochs a run trained count as done (a cluster reports them only now); the
+            # ones an early stop or a failure skipped come off the total, so they do not
+            # read as speed and shorten the ETA.
+            trained = len(outcome.doc["history"]) if outcome.doc else self.counted.get(name, 0)
+            self._count(name, trained)
             self.done += 1
-            self.bar.update(self.task, info=self._runs_info())
+            self.bar.update(self.task, total=main.total - (self.epochs[name] - trained), info=self._runs_info())
         if name in self.rows:
             self.bar.remove_task(self.rows.pop(name))
         self.console.print(outcome_line(outcome), markup=False)
 
     def _count(self, name, epoch):
         before = self.counted.get(name, 0)
-        if epoch > before:
-            self.counted[name] = epoch
+        self.counted[name] = epoch
+        if epoch != before:
+            # Backwards too: a run retried after its worker died starts again at epoch 1.
             self.bar.advance(self.task, epoch - before)
 
     def _runs_info(self):
