@@ -426,31 +426,48 @@ def test_the_live_view_counts_epochs_for_its_eta(capsys):
     from core.sweep import Outcome
     from tui.commands.sweep import RichView
 
-    plan = plan_sweep({"epochs": [4], "hidden": [(8,), (12,), (16,)]})
-    runs = {run.name: run for run in plan.runs}
+    plan = plan_sweep({"epochs": [4], "lr": [0.1, 0.2, 0.3]})  # one network size: every epoch weighs 1
+    fails, stops, kept = plan.runs
     view = RichView(plan, "out", None)
     with view.progress():
         view.start(2, 2)
         main_task = view.bar.tasks[0]
         assert main_task.total == 12
-        view.outcome(Outcome(runs["hidden=16"], status="finished", doc={"early_stopping_point": None}, kept=True))
+        view.outcome(Outcome(kept, status="finished", doc={"early_stopping_point": None}, kept=True))
         assert main_task.total == 8 and main_task.completed == 0  # a kept run is not work to do
-        view.progress_of("hidden=8", 1, 4, 0.5)
-        view.progress_of("hidden=8", 3, 4, 0.625)
+        view.progress_of(fails.name, 1, 4, 0.5)
+        view.progress_of(fails.name, 3, 4, 0.625)
         row = view.bar.tasks[1]
         assert main_task.completed == 3 and row.completed == 3 and row.fields["info"] == "epoch 3/4 valid 62.5%"
-        view.outcome(Outcome(runs["hidden=8"], status=FAILED, error="boom", seconds=1.0))
+        view.outcome(Outcome(fails, status=FAILED, error="boom", seconds=1.0))
         # A run that ends early takes its skipped epoch off the total (it is no speed); its row goes.
         assert (main_task.completed, main_task.total) == (3, 7) and len(view.bar.tasks) == 1
         # A retried run starts again at epoch 1: its earlier epochs come off the count.
-        view.progress_of("hidden=12", 3, 4, 0.5)
-        view.progress_of("hidden=12", 1, 4, 0.5)
+        view.progress_of(stops.name, 3, 4, 0.5)
+        view.progress_of(stops.name, 1, 4, 0.5)
         assert main_task.completed == 4
         doc = {"early_stopping_point": None, "history": [{}, {}]}  # early-stopped after 2 epochs
-        view.outcome(Outcome(runs["hidden=12"], status="early_stopped", doc=doc, seconds=1.0))
+        view.outcome(Outcome(stops, status="early_stopped", doc=doc, seconds=1.0))
         assert main_task.completed == main_task.total == 5 and main_task.fields["info"] == "2/2 runs done"
     printed = capsys.readouterr().out
-    assert "failed   hidden=8: boom" in printed and "kept     hidden=16" in printed
+    assert f"failed   {fails.name}: boom" in printed and f"kept     {kept.name}" in printed
+
+
+def test_the_view_weighs_an_epoch_by_network_size():
+    from tui.commands.sweep import RichView
+
+    plan = plan_sweep({"epochs": [10], "hidden": [(100,), (200,)]})
+    small, big = sorted(plan.runs, key=lambda run: run.config.hidden)
+    view = RichView(plan, "out", None)
+    with view.progress():
+        view.start(2, 2)
+        main_task = view.bar.tasks[0]
+        view.progress_of(small.name, 1, 10, 0.5)
+        one_small = main_task.completed
+        view.progress_of(big.name, 1, 10, 0.5)
+        # (784 x 200 + 200 x 10) / (784 x 100 + 100 x 10) multiply-adds per sample
+        assert one_small == 1 and main_task.completed - one_small == pytest.approx(158800 / 79400)
+        assert main_task.total == pytest.approx(10 + 10 * 158800 / 79400)
 
 
 def test_the_view_counts_a_cluster_run_when_it_finishes(capsys):

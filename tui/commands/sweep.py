@@ -120,15 +120,20 @@ class QuietView:
 
 
 class RichView(QuietView):
-    """A progress bar over the epochs to run (ETA), one row per running run (local pool
+    """A progress bar over the work to do (ETA), one row per running run (local pool
     only: a cluster reports whole runs) and one line per finished run."""
 
     def __init__(self, plan, out, cluster):
         from rich.console import Console
 
+        from core.sweep import estimated_cost
+
         self.console = Console(highlight=False, soft_wrap=True)
         self.plan, self.out, self.cluster = plan, out, cluster
         self.epochs = {run.name: run.config.epochs for run in plan.runs}
+        # An epoch's share of the bar: its multiply-adds, relative to the smallest run's.
+        cost = {run.name: estimated_cost(run.config) / run.config.epochs for run in plan.runs}
+        self.weight = {name: c / min(cost.values()) for name, c in cost.items()}
         self.counted: dict[str, int] = {}  # epochs of each run already on the bar
         self.rows: dict[str, int] = {}  # the progress row of each running run
         self.done = 0
@@ -158,9 +163,11 @@ class RichView(QuietView):
             markup=False,
         )
         self.todo = todo
-        # The bar counts epochs, so its ETA weighs long runs as they are; kept runs
-        # are taken off the total as they are reported, before any run starts.
-        self.task = self.bar.add_task("runs", total=sum(self.epochs.values()), info=self._runs_info())
+        # The bar counts epochs weighted by network size, so its ETA weighs long and
+        # big runs as they are; kept runs come off the total as they are reported,
+        # before any run starts.
+        total = sum(self.epochs[name] * self.weight[name] for name in self.epochs)
+        self.task = self.bar.add_task("runs", total=total, info=self._runs_info())
 
     def progress_of(self, name, epoch, epochs, valid_acc):
         self._count(name, epoch)
@@ -174,7 +181,7 @@ class RichView(QuietView):
         name = outcome.run.name
         main = next(task for task in self.bar.tasks if task.id == self.task)
         if outcome.kept:
-            self.bar.update(self.task, total=main.total - self.epochs[name])
+            self.bar.update(self.task, total=main.total - self.epochs[name] * self.weight[name])
         else:
             # Epochs a run trained count as done (a cluster reports them only now); the
             # ones an early stop or a failure skipped come off the total, so they do not
@@ -182,7 +189,8 @@ class RichView(QuietView):
             trained = len(outcome.doc["history"]) if outcome.doc else self.counted.get(name, 0)
             self._count(name, trained)
             self.done += 1
-            self.bar.update(self.task, total=main.total - (self.epochs[name] - trained), info=self._runs_info())
+            skipped = (self.epochs[name] - trained) * self.weight[name]
+            self.bar.update(self.task, total=main.total - skipped, info=self._runs_info())
         if name in self.rows:
             self.bar.remove_task(self.rows.pop(name))
         self.console.print(outcome_line(outcome), markup=False)
@@ -192,7 +200,7 @@ class RichView(QuietView):
         self.counted[name] = epoch
         if epoch != before:
             # Backwards too: a run retried after its worker died starts again at epoch 1.
-            self.bar.advance(self.task, epoch - before)
+            self.bar.advance(self.task, (epoch - before) * self.weight[name])
 
     def _runs_info(self):
         return f"{self.done}/{self.todo} runs done"
