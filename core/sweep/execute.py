@@ -18,7 +18,7 @@ from .folder import finished_doc, prepare_folder
 from .grid import Run, SweepPlan
 from .outcome import FAILED, Outcome, SweepResult
 from .pool import available_cores, local_pool
-from .progress import OnProgress, drain
+from .progress import Channel, OnProgress
 from .results import write_results
 from .worker import execute_run, one_line
 
@@ -65,9 +65,8 @@ def run_sweep(
     progress = None
     if open_executor is None:
         if on_progress is not None and task is execute_run:
-            reader, writer = get_context("spawn").Pipe(duplex=False)
-            progress = (reader, writer, on_progress)
-            open_executor = partial(local_pool, progress=writer)
+            progress = Channel(*get_context("spawn").Pipe(duplex=False), on_progress)
+            open_executor = partial(local_pool, progress=progress.writer)
         else:
             open_executor = local_pool
     if on_start:
@@ -98,8 +97,7 @@ def run_sweep(
         result.interrupted = True
     finally:
         if progress is not None:
-            progress[0].close()
-            progress[1].close()
+            progress.close()
         result.wall = time.perf_counter() - started
         result.outcomes = list(outcomes.values())
         write_results(out, plan, result.outcomes)
@@ -113,18 +111,20 @@ def estimated_cost(config: TrainConfig) -> int:
     return config.epochs * sum(a * b for a, b in zip(sizes, sizes[1:]))
 
 
-def _run_batch(queue: deque, workers: int, open_executor: OpenExecutor, task, record, progress=None) -> list[Run]:
+def _run_batch(
+    queue: deque, workers: int, open_executor: OpenExecutor, task, record, progress: Channel | None = None
+) -> list[Run]:
     """Run the queue through one executor, at most `workers` at a time; record each
     result. Returns the runs that were in flight if the executor broke, else [].
-    `progress` is (reader, writer, on_progress) for a pool that reports epochs."""
+    With `progress`, the pool's workers report epochs: the task gets the run's name."""
     in_flight: dict = {}
     with open_executor(workers) as executor:
         while queue or in_flight:
             try:
                 while queue and len(in_flight) < workers:
                     run = queue[0]
-                    args = (run.config.to_dict(),) if progress is None else (run.config.to_dict(), run.name)
-                    in_flight[executor.submit(task, *args)] = run
+                    names = () if progress is None else (run.name,)
+                    in_flight[executor.submit(task, run.config.to_dict(), *names)] = run
                     queue.popleft()
             except BrokenExecutor:  # it broke since the last wait: the run stays queued
                 done, broken = set(), True
@@ -135,7 +135,7 @@ def _run_batch(queue: deque, workers: int, open_executor: OpenExecutor, task, re
                 broken = any(isinstance(_exception(f), BrokenExecutor) for f in done)
             if progress is not None:
                 # A run's last epochs are in the pipe before its result is: they come first.
-                drain(progress[0], progress[2])
+                progress.drain()
             if broken:
                 wait(list(in_flight))  # a broken pool fails all its futures at once
                 suspects = []

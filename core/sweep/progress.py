@@ -10,9 +10,9 @@ sweep of tiny runs cannot fill the pipe faster than the client drains it.
 from __future__ import annotations
 
 import json
-from time import monotonic
 from multiprocessing.connection import Connection
-from typing import Callable
+from time import monotonic
+from typing import Callable, NamedTuple
 
 # At most this many messages per second and run (the first and last epoch always go).
 RATE = 5.0
@@ -20,6 +20,24 @@ RATE = 5.0
 MAX_MESSAGE = 480
 
 OnProgress = Callable[[str, int, int, float], None]
+
+
+class Channel(NamedTuple):
+    """Client side: the pipe's two ends (workers get `writer`) and where messages go."""
+
+    reader: Connection
+    writer: Connection
+    on_progress: OnProgress
+
+    def drain(self) -> None:
+        """Hand every message waiting in the pipe to `on_progress`."""
+        while self.reader.poll():
+            name, epoch, epochs, valid_acc = json.loads(self.reader.recv_bytes())
+            self.on_progress(name, epoch, epochs, valid_acc)
+
+    def close(self) -> None:
+        self.reader.close()
+        self.writer.close()
 
 
 class Reporter:
@@ -43,9 +61,3 @@ class Reporter:
         except OSError:  # the client is gone: the run goes on, unreported
             self._gone = True
 
-
-def drain(reader: Connection, on_progress: OnProgress) -> None:
-    """Client side: hand every message waiting in the pipe to `on_progress`."""
-    while reader.poll():
-        name, epoch, epochs, valid_acc = json.loads(reader.recv_bytes())
-        on_progress(name, epoch, epochs, valid_acc)

@@ -364,16 +364,14 @@ def test_progress_messages_are_rate_limited_but_keep_the_first_and_last_epoch(mo
 
     clock = [0.0]
     monkeypatch.setattr(progress, "monotonic", lambda: clock[0])
-    reader, writer = Pipe(duplex=False)
     got = []
-
-    def collect(name, epoch, epochs, acc):
-        got.append((name, epoch, epochs, acc))
+    channel = progress.Channel(*Pipe(duplex=False), lambda *message: got.append(message))
+    reader, writer = channel.reader, channel.writer
 
     reporter = progress.Reporter(writer, "hidden=8", 50)
     for epoch in range(1, 51):  # all within one instant
         reporter.epoch(epoch, 0.5)
-    progress.drain(reader, collect)
+    channel.drain()
     assert got == [("hidden=8", 1, 50, 0.5), ("hidden=8", 50, 50, 0.5)]
 
     got.clear()
@@ -381,12 +379,12 @@ def test_progress_messages_are_rate_limited_but_keep_the_first_and_last_epoch(mo
     for epoch in range(1, 7):
         clock[0] += 1.25 / progress.RATE
         reporter.epoch(epoch, float("nan"))
-    progress.drain(reader, collect)
+    channel.drain()
     assert [g[1] for g in got] == [1, 2, 3, 4, 5, 6] and all(np.isnan(g[3]) for g in got)
 
     # A name too long for one atomic pipe write is not reported, and nothing breaks.
     progress.Reporter(writer, "x" * 600, 2).epoch(1, 0.5)
-    progress.drain(reader, collect)
+    channel.drain()
     assert len(got) == 6
 
     # Nor does a client that went away: the run just goes on unreported.
