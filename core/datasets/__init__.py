@@ -18,10 +18,11 @@ unpickling would let a downloaded file run code.
 """
 
 from .bundled import BUNDLED, BUNDLED_FILE, BUNDLED_NAME, bundled_path
-from .dataset import Dataset, DatasetError
+from .dataset import IMAGE, TABULAR, Dataset, DatasetError
 from .idx import IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC
 from .load import load_dataset
 from .npz import NPZ_READ_ERRORS
+from .preprocess import PIXELS, STANDARDISE, Preprocess
 from .split import COURSE_SEED, COURSE_SPLIT, DEFAULT_FRACTIONS, parse_split
 from .validate import FASHION_CLASS_NAMES, LETTER_CLASS_NAMES, MAX_CLASSES
 
@@ -33,6 +34,11 @@ __all__ = [
     "COURSE_SPLIT",
     "DEFAULT_FRACTIONS",
     "FASHION_CLASS_NAMES",
+    "IMAGE",
+    "PIXELS",
+    "STANDARDISE",
+    "TABULAR",
+    "Preprocess",
     "IDX_IMAGES_MAGIC",
     "IDX_LABELS_MAGIC",
     "LETTER_CLASS_NAMES",

@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .preprocess import Preprocess
+
+IMAGE, TABULAR = "image", "tabular"
+
 
 class DatasetError(ValueError):
     """One-line message naming the file and the problem.
@@ -22,10 +26,18 @@ class DatasetError(ValueError):
 class Dataset:
     """A dataset split three ways, images flattened to rows.
 
-    ``x_*`` are ``(n, n_features)`` float32 in [0, 1], C-contiguous as the loaders
-    return them (a `Trainer`'s own copy is cast to its dtype and strided); ``y_*`` are
-    ``(n,)`` int64 indices into ``class_names``. ``eq=False`` because comparing
-    arrays element-wise has no single truth value; arrays stay out of ``repr``.
+    ``x_*`` are ``(n, n_features)`` float32 network inputs (pixels in [0, 1], or
+    standardised features: see ``preprocess``), C-contiguous as the loaders return them
+    (a `Trainer`'s own copy is cast to its dtype and strided); ``y_*`` are ``(n,)``
+    int64 indices into ``class_names``. ``eq=False`` because comparing arrays
+    element-wise has no single truth value; arrays stay out of ``repr``.
+
+    ``image_shape`` is ``(h, w)`` for grey images, ``(h, w, c)`` for colour ones (rows
+    hold pixels channels-last, ``h * w * c`` features), and ``(1, n_features)`` for
+    tabular data (``kind == "tabular"``). ``preprocess`` turned the file's raw values
+    into ``x_*`` and is what a model applies to new inputs. ``warnings`` are one-line
+    notes for the user (skipped files, resized images, a class missing from a set);
+    ``skipped`` names every unreadable file that was left out.
     """
 
     name: str
@@ -37,8 +49,21 @@ class Dataset:
     x_test: np.ndarray = field(repr=False)
     y_test: np.ndarray = field(repr=False)
     class_names: tuple[str, ...]
-    image_shape: tuple[int, int]
+    image_shape: tuple[int, ...]
     split: str
+    preprocess: Preprocess = field(default_factory=Preprocess, repr=False)
+    kind: str = IMAGE
+    warnings: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == IMAGE
+
+    @property
+    def channels(self) -> int:
+        """1 for grey images and tabular data, 3 for colour images."""
+        return int(self.image_shape[2]) if len(self.image_shape) == 3 else 1
 
     @property
     def n_classes(self) -> int:
@@ -47,7 +72,7 @@ class Dataset:
 
     @property
     def n_features(self) -> int:
-        """Inputs per sample: ``height * width`` for images."""
+        """Inputs per sample: ``height * width * channels`` for images."""
         return int(self.x_train.shape[1])
 
 
@@ -57,14 +82,19 @@ class _Raw:
 
     ``x`` is ``(n, n_features)`` in the file's dtype and ``y`` is ``(n,)`` int64.
     ``valid``/``test`` are ``(x, y)`` pairs when the file carries its own sets.
+    ``image_shape`` and ``kind`` as in `Dataset`; ``notes`` and ``skipped`` become the
+    dataset's ``warnings`` and ``skipped``.
     """
 
     x: np.ndarray
     y: np.ndarray
-    image_shape: tuple[int, int]
+    image_shape: tuple[int, ...]
     class_names: tuple[str, ...] | None = None
     valid: tuple[np.ndarray, np.ndarray] | None = None
     test: tuple[np.ndarray, np.ndarray] | None = None
     train_origin: str = ""  # what a file's own test set was split off from, e.g. "the train file"
     test_origin: str = ""   # where that test set came from, e.g. "t10k files"
     min_classes: int = 2    # fewest class names to invent when the file gives none
+    kind: str = IMAGE
+    notes: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)

@@ -4,17 +4,32 @@ from __future__ import annotations
 
 import os
 import pathlib
+from typing import Callable
 
 from .bundled import BUNDLED, bundled_path
 from .dataset import Dataset, DatasetError
 from .idx import _read_idx_dir
 from .npz import _read_npz
+from .preprocess import Preprocess
 from .split import _pixel_divisor, _split, _to_float, parse_split
 from .validate import _check_label_range, _guess_class_names
 
 
-def load_dataset(path: str | os.PathLike | None = None, split: str | None = None) -> Dataset:
+# progress(done, total, what): called while a loader works through many files.
+Progress = Callable[[int, int, str], None]
+
+
+def load_dataset(
+    path: str | os.PathLike | None = None,
+    split: str | None = None,
+    progress: Progress | None = None,
+    preprocess: Preprocess | None = None,
+) -> Dataset:
     """Load ``path`` (an ``.npz``, an IDX directory, or ``None``/``"bundled"``) and split it.
+
+    ``progress`` is told how far a long load is (e.g. decoding thousands of image
+    files). ``preprocess`` (a model's) is applied instead of one fitted to this
+    dataset's train set, so a model sees new data exactly as it saw its own.
 
     ``split`` is ``"TRAIN,VALID"`` as for :func:`parse_split`. Without it, one
     array is split the course's way (shuffle with seed 521, then 10000/6000/rest)
