@@ -25,3 +25,9 @@ def tiny_data():
 def npz_data(tmp_path):
     """A small .npz dataset on disk (x: 150 8x8 uint8 images, y: 3 classes)."""
     return helpers.write_npz_dataset(tmp_path / "tiny.npz")
+
+
+@pytest.fixture(autouse=True)
+def _private_cache_dir(tmp_path_factory, monkeypatch):
+    """Every test caches decoded datasets in its own folder, never in the real home."""
+    monkeypatch.setenv("NNTRAIN_CACHE_DIR", str(tmp_path_factory.mktemp("nntrain-cache")))

@@ -9,6 +9,7 @@ from typing import Callable
 from .bundled import BUNDLED, bundled_path
 from .dataset import Dataset, DatasetError
 from .idx import _read_idx_dir
+from .images import is_image_folder, read_image_folder
 from .npz import _read_npz
 from .preprocess import Preprocess
 from .split import _pixel_divisor, _split, _to_float, parse_split
@@ -46,7 +47,9 @@ def load_dataset(
         file = pathlib.Path(source)
 
     where = str(file)
-    if file.is_dir():
+    if file.is_dir() and not _has_idx_files(file) and is_image_folder(file):
+        raw = read_image_folder(file, where, progress=progress)
+    elif file.is_dir():
         raw = _read_idx_dir(file, where)
     elif not file.exists():
         raise DatasetError(f"{where}: no such file or directory")
@@ -70,4 +73,16 @@ def load_dataset(
         class_names=class_names,
         image_shape=raw.image_shape,
         split=description,
+        kind=raw.kind,
+        warnings=tuple(raw.notes),
+        skipped=tuple(raw.skipped),
     )
+
+
+def _has_idx_files(directory: pathlib.Path) -> bool:
+    """Whether ``directory`` holds any MNIST-style IDX file (they win over image files)."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return True  # let the IDX reader name the problem
+    return any("idx1-ubyte" in name or "idx3-ubyte" in name for name in names)

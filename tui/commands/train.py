@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..formatting import percent
+from ..loading import loading_bar, print_notes
 from ..options import overrides_from
 
 
@@ -28,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
         if args.preset or args.config:
             raise UserError("--resume continues a run as it was; --preset and --config do not apply")
         config = resumed_config(ckpt, overrides)
-        data = load_dataset(config.data, config.split or None)
+        with loading_bar(args.quiet or args.jsonl) as progress:
+            data = load_dataset(config.data, config.split or None, progress=progress)
+        print_notes(data)
         try:
             trainer = trainer_from_checkpoint(ckpt, data, config)
             del data  # the trainer holds its own copy
@@ -37,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out) if args.out else Path(args.resume).resolve().parent
     else:
         config = build_config(args.preset, args.config, overrides)
-        data = load_dataset(config.data, config.split or None)
+        with loading_bar(args.quiet or args.jsonl) as progress:
+            data = load_dataset(config.data, config.split or None, progress=progress)
+        print_notes(data)
         try:
             trainer = Trainer(config, data)
             del data  # the trainer holds its own copy
