@@ -227,7 +227,19 @@ class _Rows:
                 resized += 1
             out[row] = to_channels(image, c).reshape(-1)
         self.odd = {}
-        return (out if len(kept) == self.capacity else out[kept]), shape, resized
+        return _compact(out, kept), shape, resized
+
+
+def _compact(rows: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """``rows[kept]`` for sorted ``kept``, moved down in place: no second full-size copy."""
+    if len(kept) == len(rows):
+        return rows
+    chunk = 4096
+    for start in range(0, len(kept), chunk):
+        # Every source row is at or after its destination, and after all rows written so far.
+        picked = kept[start:start + chunk]
+        rows[start:start + len(picked)] = rows[picked]
+    return rows[:len(kept)]
 
 
 def _decode(root: Path, files: list, class_names: tuple, where: str, progress: Progress | None) -> _Raw:
