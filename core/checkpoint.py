@@ -91,12 +91,12 @@ class Checkpoint:
         are the best epoch's: it holds no others). CheckpointError if not held."""
         if which == "auto":
             which = "best" if self.restores_best else "final"
-            why = (f"the run's result: restore_best with early stopping on keeps the best epoch "
-                   f"(by {self.config.monitor})" if which == "best" else "the run's result: its last epoch's weights")
+            why = (f"the run's result; restore_best with early stopping on keeps the best epoch by "
+                   f"{self.config.monitor}" if which == "best" else "the run's result, its last epoch")
         elif which == "final":
-            why = "as asked: the last completed epoch's weights"
+            why = "as asked, the last completed epoch"
         elif which == "best":
-            why = f"as asked: the best epoch's weights (by {self.config.monitor})"
+            why = f"as asked, the best epoch by {self.config.monitor}"
         else:
             raise CheckpointError(f"{self.path}: weights must be auto, final or best (got {which!r})")
         if self.kind == "best":

@@ -248,7 +248,7 @@ def test_early_stopped_run_evaluates_to_the_best_epoch_and_says_so(npz_data, tmp
     assert doc["files"]["best.npz"]["weights_epoch"] == best["epoch"]
 
     weights, result = evaluated(capsys, out / "model.npz")
-    assert weights.startswith(f"weights: epoch {best['epoch']}'s (the run's result") and result == figures(best)
+    assert weights.startswith(f"weights: epoch {best['epoch']}'s, the run's result; restore_best") and result == figures(best)
     weights, result = evaluated(capsys, out / "model.npz", "--weights", "final")
     assert weights.startswith(f"weights: epoch {final['epoch']}'s") and result == figures(final)
     assert evaluated(capsys, out / "best.npz")[1] == figures(best)

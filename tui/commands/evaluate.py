@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(net, X, y)
     names = data.class_names
     print(f"model: {args.model} ({ckpt.config.describe()}, {len(ckpt.history)} epochs)")
-    print(f"weights: epoch {epoch}'s ({why})")
+    print(f"weights: epoch {epoch}'s, {why}")
     print(f"data: {data.name} ({data.source}), {args.which} set of {len(y)} images, split {data.split}")
     print(f"loss {result.loss:.4f}  accuracy {100 * result.accuracy:.2f}%")
     print()
