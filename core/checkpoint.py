@@ -1,5 +1,12 @@
 """Checkpoints: network, optimizer state, config, history and RNG state in one `.npz`.
 
+A final checkpoint (`model.npz`) holds the training state at the last completed epoch
+(weights, optimizer state and RNG that go together, so it resumes exactly) plus the
+best epoch's weights; a best checkpoint (`best.npz`) holds the best epoch's weights
+only. `meta["weights_epoch"]` says which epoch the file's own weights are from, and
+`meta["result"]` which weights are the run's result (the best epoch's when the run
+restored them, else the last epoch's): `default_network()` gives those.
+
 Everything non-numeric is stored as one JSON string array, so the file loads with
 `allow_pickle=False`: a model file from someone else can never run code.
 """
@@ -49,16 +56,80 @@ class Checkpoint:
     def class_names(self) -> tuple[str, ...]:
         return tuple(self.meta.get("class_names") or ())
 
+    @property
+    def kind(self) -> str:
+        """"final" (model.npz: the training state) or "best" (best.npz: weights only)."""
+        return str(self.meta.get("kind", "final"))
+
+    @property
+    def best_epoch(self) -> int:
+        return int(self.meta.get("best_epoch", 0))
+
+    @property
+    def restores_best(self) -> bool:
+        """Whether the run's result is its best epoch's weights (restore_best with early
+        stopping on; files from before `meta["result"]` existed are read by that rule)."""
+        result = self.meta.get("result")
+        if isinstance(result, dict) and "weights" in result:
+            return result["weights"] == "best"
+        return bool(self.config.restore_best and self.config.early_stop)
+
+    @property
+    def weights_epoch(self) -> int:
+        """The epoch the file's own weights (`params`) are from."""
+        if "weights_epoch" in self.meta:
+            return int(self.meta["weights_epoch"])
+        # Older files: best.npz held the best weights; an early-stopped model.npz with
+        # restore_best held them too (the weights were restored before saving).
+        old_restored = self.meta.get("status") == "early-stopped" and self.config.restore_best
+        return self.best_epoch if self.kind == "best" or old_restored else len(self.meta["history"])
+
+    def weights(self, which: str = "auto") -> tuple[str, int, str]:
+        """(which weights, their epoch, why) for `which` in auto | final | best.
+
+        auto is the run's result; final is the file's own weights (for best.npz, those
+        are the best epoch's: it holds no others). CheckpointError if not held."""
+        if which == "auto":
+            which = "best" if self.restores_best else "final"
+            why = (f"the run's result; restore_best with early stopping on keeps the best epoch by "
+                   f"{self.config.monitor}" if which == "best" else "the run's result, its last epoch")
+        elif which == "final":
+            why = "as asked, the last completed epoch"
+        elif which == "best":
+            why = f"as asked, the best epoch by {self.config.monitor}"
+        else:
+            raise CheckpointError(f"{self.path}: weights must be auto, final or best (got {which!r})")
+        if self.kind == "best":
+            if which == "final" and self.weights_epoch != len(self.meta["history"]):
+                raise CheckpointError(
+                    f"{self.path}: holds the best epoch's weights only (epoch {self.weights_epoch}); "
+                    "the last epoch's are in model.npz"
+                )
+            return "best", self.weights_epoch, why
+        if which == "best":
+            if not self.best_params or not self.best_epoch:
+                raise CheckpointError(f"{self.path}: holds no best epoch's weights")
+            return "best", self.best_epoch, why
+        return "final", self.weights_epoch, why
+
     def network(self, best: bool = False) -> Network:
-        """The saved network (or its best epoch's weights)."""
+        """The file's own weights (the last epoch's in model.npz), or with `best` the best
+        epoch's."""
         net = Network(self.sizes, dtype=self.config.dtype, init=self.config.init)
         net.load_state(self.best_params if best and self.best_params else self.params)
         return net
 
+    def default_network(self) -> Network:
+        """The weights the run's result uses: the best epoch's when the run restored
+        them, else the last epoch's (what evaluate, the app and predict use by default)."""
+        which, _, _ = self.weights("auto")
+        return self.network(best=which == "best")
+
 
 def save_checkpoint(trainer: Trainer, path: str | os.PathLike, best: bool = False) -> Path:
     """Write the trainer's full state atomically; `best=True` stores the best weights
-    as the network (for `best.npz`)."""
+    as the network and no optimizer state (for `best.npz`: it is not resumable, and the
+    optimizer state is the last epoch's, which does not go with those weights)."""
     net = trainer.network
     arrays: dict[str, np.ndarray] = {}
     params = trainer.best_params if best else net.params
@@ -67,12 +138,15 @@ def save_checkpoint(trainer: Trainer, path: str | os.PathLike, best: bool = Fals
     if not best:  # best.npz's own weights are the best ones: no second copy
         for name, p in zip(net.param_names(), trainer.best_params):
             arrays[f"best.{name}"] = p
-    for key, a in trainer.optimizer.state().items():
-        arrays[f"opt.{key}"] = a
+        for key, a in trainer.optimizer.state().items():
+            arrays[f"opt.{key}"] = a
+    result = "best" if trainer.restores_best and trainer.best_epoch else "final"
     meta = {
         "format": FORMAT,
         "version": VERSION,
         "kind": "best" if best else "final",
+        "weights_epoch": trainer.best_epoch if best else trainer.epoch,
+        "result": {"weights": result, "epoch": trainer.result_epoch, "file": "best.npz" if result == "best" else "model.npz"},
         "config": trainer.config.to_dict(),
         "sizes": list(net.sizes),
         "history": [r.to_dict() for r in trainer.history],
@@ -126,6 +200,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         history = [EpochRecord.from_dict(r) for r in meta["history"]]
         if not 0 <= int(meta["best_epoch"]) <= len(history) or int(meta["bad_epochs"]) < 0:
             raise ValueError(f"best epoch {meta['best_epoch']} of {len(history)}")
+        if not 0 <= int(meta.get("weights_epoch", 0)) <= len(history):
+            raise ValueError(f"weights epoch {meta['weights_epoch']} of {len(history)}")
         np.random.default_rng().bit_generator.state = meta["rng"]
     except (ValueError, KeyError, TypeError, AttributeError, ConfigError) as exc:
         raise CheckpointError(f"{p}: unreadable model metadata ({_short(exc)})") from None
@@ -161,7 +237,8 @@ def _param_shapes(sizes: list[int]) -> dict[str, tuple[int, ...]]:
 
 # What a resumed run may change: how long it goes on and where the data now lives.
 # Anything else would change the network, the optimizer or the order of the data.
-RESUMABLE = ("epochs", "early_stop", "min_delta", "data", "split")
+# restore_best and train_eval only change what is reported and kept, not the training.
+RESUMABLE = ("epochs", "early_stop", "min_delta", "data", "split", "restore_best", "train_eval")
 
 
 def resumed_config(ckpt: Checkpoint, changes: dict) -> TrainConfig:

@@ -2,9 +2,12 @@
 
 DIR/history.csv   one row per epoch (HISTORY_COLUMNS), accuracies in [0, 1]
 DIR/history.json  the same rows plus the run's summary (status, best epoch, config)
-DIR/model.npz     final checkpoint (resumable with --resume)
-DIR/best.npz      checkpoint holding the best-valid weights
+DIR/model.npz     the last completed epoch's state (resumable with --resume)
+DIR/best.npz      the best epoch's weights (by the run's monitor)
 DIR/config.toml   the exact config, rerunnable with --config
+
+history.json's "files" say which epoch's weights each checkpoint holds, and "result"
+which of them the run's result is (the best epoch's when it restored them).
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from .atomic import write_text
 from .checkpoint import save_checkpoint
 from .config import TrainConfig, config_from_dict, to_toml
 from .trainer import HISTORY_COLUMNS, EpochRecord, Trainer
+
+
+RUN_FILES = ("model.npz", "best.npz", "config.toml", "history.csv", "history.json")
 
 
 class RunError(ValueError):
@@ -58,14 +64,28 @@ def history_csv(history: list[EpochRecord]) -> str:
     return out.getvalue()
 
 
+def files_summary(trainer: Trainer) -> dict:
+    """Which epoch's weights each checkpoint holds, and which file is the result."""
+    result = "best.npz" if trainer.restores_best and trainer.best_epoch else "model.npz"
+    return {
+        "model.npz": {"weights_epoch": trainer.epoch, "holds": "the last completed epoch's weights, optimizer "
+                      "state and random generator: --resume continues from it"},
+        "best.npz": {"weights_epoch": trainer.best_epoch,
+                     "holds": f"the best epoch's weights (by {trainer.config.monitor}); not resumable"},
+        "result": {"file": result, "weights_epoch": trainer.result_epoch, "restores_best": trainer.restores_best},
+    }
+
+
 def summary(trainer: Trainer) -> dict:
     best = trainer.best
     return {
-        "status": trainer.status,
+        "status": str(trainer.status),
         "message": trainer.message,
         "epochs": trainer.epoch,
         "best_epoch": trainer.best_epoch,
         "monitor": trainer.config.monitor,
+        "train_eval": trainer.train_eval,
+        "files": files_summary(trainer),
         "best": best.to_dict() if best else None,
         "final": trainer.history[-1].to_dict() if trainer.history else None,
         "early_stopping_point": early_stopping_point(trainer.history),
@@ -76,9 +96,13 @@ def summary(trainer: Trainer) -> dict:
 
 
 def write_run(trainer: Trainer, out_dir: str | os.PathLike) -> Path:
-    """Write all five files for the trainer's current state; each one atomically."""
+    """Write all five files for the trainer's current state; each one atomically.
+
+    First removes the temp files a killed earlier write left behind (the atomic
+    writer's `.{name}.*.tmp` for the folder's own files)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(out)
     save_checkpoint(trainer, out / "model.npz")
     save_checkpoint(trainer, out / "best.npz", best=True)
     write_text(out / "config.toml", to_toml(trainer.config))
@@ -86,6 +110,22 @@ def write_run(trainer: Trainer, out_dir: str | os.PathLike) -> Path:
     doc = {**summary(trainer), "history": [r.to_dict() for r in trainer.history]}
     write_text(out / "history.json", json.dumps(doc, indent=1) + "\n")
     return out
+
+
+def remove_stale_temp_files(out: Path) -> list[Path]:
+    """Delete `out`'s leftover temp files of RUN_FILES; returns those removed.
+
+    Only a write killed mid-way (kill -9, power loss) leaves one: any other failure
+    removes its own. One process writes a run folder at a time, so none is in use."""
+    removed = []
+    for name in RUN_FILES:
+        for tmp in out.glob(f".{name}.*.tmp"):
+            try:
+                tmp.unlink()
+                removed.append(tmp)
+            except FileNotFoundError:
+                pass
+    return removed
 
 
 @dataclass

@@ -6,12 +6,19 @@ mini-batches. A stop in the middle of an epoch rolls the weights, optimizer stat
 random generator back to the start of that epoch, so the state is always that of the
 last completed epoch and a checkpoint taken then resumes exactly.
 
-Train loss and accuracy are measured on the epoch's own forward passes, before each
-batch's update (as Keras does), rather than by an extra pass over the training set:
-for full batch that is the loss at the weights the epoch started with. With dropout
-they are measured on the dropped-out network. Valid and test sets are only ever
-evaluated, never trained on. Reported losses are always the mean cross-entropy per
-sample, whatever `reduction` the gradient uses.
+With `train_eval` on, train loss and accuracy are measured like valid and test: one
+clean forward pass (no dropout) over the training set at the epoch's end weights,
+after the batch loop. The running figures (the epoch's own forward passes, before each
+batch's update, on the dropped-out network, as Keras reports them) are kept as
+`train_loss_running` / `train_acc_running`; with `train_eval` off they are also the
+`train_loss` / `train_acc`. Valid and test sets are only ever evaluated, never trained
+on. Reported losses are always the mean cross-entropy per sample, whatever `reduction`
+the gradient uses.
+
+`network` always holds the training state: the last completed epoch's weights, with
+the optimizer state and random generator that go with them. `best_params` holds the
+best epoch's weights (by `config.monitor`); when the run restores the best weights
+(`restores_best`), `result_network()` gives those, and the files say which is which.
 """
 
 from __future__ import annotations
@@ -28,25 +35,38 @@ from .config import TrainConfig
 from .datasets import Dataset
 from .network import Network, with_ones_column
 from .optimizers import Optimizer, make_optimizer
+from .states import FINAL_STATES, RunState
 
-# The states a run can be in; the TUI shows them as they are.
-IDLE, RUNNING, PAUSED, STOPPED, EARLY_STOPPED, DIVERGED, FINISHED = (
-    "idle", "running", "paused", "stopped", "early-stopped", "diverged", "finished",
+# The states a run can be in (core.states), under the names the callers know.
+IDLE, RUNNING, PAUSED = RunState.IDLE, RunState.RUNNING, RunState.PAUSED
+STOPPED, EARLY_STOPPED, DIVERGED, FINISHED = (
+    RunState.STOPPED, RunState.EARLY_STOPPED, RunState.DIVERGED, RunState.FINISHED,
 )
-FINAL_STATES = (STOPPED, EARLY_STOPPED, DIVERGED, FINISHED)
 
 # A mean cross-entropy this many times chance level (log K) means the run blew up,
 # even while the numbers are still finite (dead ReLUs keep huge logits finite).
 DIVERGENCE_FACTOR = 100.0
 
+# With train_eval "auto", the clean pass over the training set is made when an epoch
+# is cheap: full batch (one step per epoch, so the pass is one more forward of the
+# same size) or a training set under this many samples.
+TRAIN_EVAL_AUTO_MAX = 20_000
+
 METRICS = ("train_loss", "train_acc", "valid_loss", "valid_acc", "test_loss", "test_acc")
-HISTORY_COLUMNS = ("epoch", *METRICS, "lr", "seconds")
+RUNNING_METRICS = ("train_loss_running", "train_acc_running")
+HISTORY_COLUMNS = ("epoch", *METRICS, "lr", "seconds", *RUNNING_METRICS)
 SETS = ("train", "valid", "test")
+NAN = float("nan")
 
 
 @dataclass(frozen=True)
 class EpochRecord:
-    """One epoch's results; accuracies are fractions in [0, 1]."""
+    """One epoch's results; accuracies are fractions in [0, 1].
+
+    `train_loss`/`train_acc` are the clean figures when the run measured them
+    (`train_eval`), else the running ones; `*_running` are always the running ones
+    (NaN in histories written before they existed).
+    """
 
     epoch: int
     train_loss: float
@@ -57,13 +77,17 @@ class EpochRecord:
     test_acc: float
     lr: float
     seconds: float
+    train_loss_running: float = NAN
+    train_acc_running: float = NAN
 
     def to_dict(self) -> dict:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> "EpochRecord":
-        return cls(epoch=int(d["epoch"]), **{k: float(d[k]) for k in HISTORY_COLUMNS[1:]})
+        values = {k: float(d[k]) for k in HISTORY_COLUMNS[1:] if k not in RUNNING_METRICS}
+        values.update({k: float(d.get(k, NAN)) for k in RUNNING_METRICS})
+        return cls(epoch=int(d["epoch"]), **values)
 
 
 class Trainer:
@@ -109,6 +133,9 @@ class Trainer:
         self._running.set()
         n = len(self.y_train)
         self.batch_size = n if config.batch_size in (0, None) or config.batch_size >= n else config.batch_size
+        self.train_eval = config.train_eval == "on" or (
+            config.train_eval == "auto" and (self.batch_size == n or n < TRAIN_EVAL_AUTO_MAX)
+        )
         self._x_batch = None if self.batch_size == n else np.empty((self.batch_size, data.n_features + 1), dtype=dtype)
         self._y_batch = None if self.batch_size == n else np.empty(self.batch_size, dtype=np.intp)
         self._snapshot_params = [p.copy() for p in self.network.params]
@@ -138,6 +165,26 @@ class Trainer:
     @property
     def best(self) -> EpochRecord | None:
         return self.history[self.best_epoch - 1] if self.best_epoch else None
+
+    @property
+    def restores_best(self) -> bool:
+        """Whether the run's result is its best epoch's weights: restore_best with early
+        stopping on, whether or not it triggered (Keras' restore_best_weights)."""
+        return bool(self.config.restore_best and self.config.early_stop)
+
+    @property
+    def result_epoch(self) -> int:
+        """The epoch whose weights `result_network()` holds (0 before any epoch)."""
+        return self.best_epoch if self.restores_best and self.best_epoch else self.epoch
+
+    def result_network(self) -> Network:
+        """The weights the run's result uses: a separate copy of the best epoch's when
+        the run restores them, else `self.network` itself (the training state)."""
+        if not (self.restores_best and self.best_epoch):
+            return self.network
+        net = Network(self.network.sizes, dtype=self.network.dtype, init=self.config.init)
+        net.load_state(dict(zip(self.network.param_names(), self.best_params)))
+        return net
 
     # -- the loop ----------------------------------------------------------------
     def release_data(self) -> None:
@@ -223,21 +270,25 @@ class Trainer:
             correct += batch_correct
         if not net.all_finite():
             return self._diverged(f"weights became non-finite in epoch {self.epoch + 1}")
+        running_loss, running_acc = loss_sum / n, correct / n
+        train_loss, train_acc = net.evaluate(self.x_train, self.y_train) if self.train_eval else (running_loss, running_acc)
         valid_loss, valid_acc = net.evaluate(self.x_valid, self.y_valid)
         test_loss, test_acc = net.evaluate(self.x_test, self.y_test)
-        for what, loss in (("train loss", loss_sum / n), ("valid loss", valid_loss)):
+        for what, loss in (("train loss", running_loss), ("train loss", train_loss), ("valid loss", valid_loss)):
             if not loss <= self.loss_limit:  # NaN fails this comparison too
                 return self._diverged(f"{what} became {loss:.3g} in epoch {self.epoch + 1}")
         return EpochRecord(
             epoch=self.epoch + 1,
-            train_loss=loss_sum / n,
-            train_acc=correct / n,
+            train_loss=train_loss,
+            train_acc=train_acc,
             valid_loss=valid_loss,
             valid_acc=valid_acc,
             test_loss=test_loss,
             test_acc=test_acc,
             lr=self.optimizer.lr,
             seconds=time.perf_counter() - started - paused_for,
+            train_loss_running=running_loss,
+            train_acc_running=running_acc,
         )
 
     def _batch(self, order: np.ndarray | None, start: int) -> tuple[np.ndarray, np.ndarray]:
@@ -280,11 +331,9 @@ class Trainer:
         return True
 
     def _early_stop_message(self) -> str:
-        restored = ""
-        if self.config.restore_best:
-            for p, keep in zip(self.network.params, self.best_params):
-                np.copyto(p, keep)
-            restored = "; restored its weights"
+        # The training state stays in `network` (model.npz resumes from it); the restored
+        # weights are `result_network()`'s.
+        restored = "; its weights are the result (best.npz)" if self.restores_best else ""
         return (
             f"early-stopped at epoch {self.epoch}: {self.config.monitor} did not improve for "
             f"{self.config.early_stop} epochs; best epoch {self.best_epoch}{restored}"

@@ -23,7 +23,7 @@ from helpers import history_rows, write_npz_dataset
 from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADER = "epoch,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,lr,seconds"
+HEADER = "epoch,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,lr,seconds,train_loss_running,train_acc_running"
 RUN_FILES = ("history.csv", "history.json", "model.npz", "best.npz", "config.toml")
 
 
@@ -87,8 +87,9 @@ def test_train_writes_the_run_folder(run_dir):
     assert len(doc["history"]) == 3
     assert [tuple(r) for r in doc["history"]] == [HISTORY_COLUMNS] * 3
     for r_csv, r_json in zip(rows, doc["history"]):
-        for key in HISTORY_COLUMNS[1:-1]:
-            assert float(r_csv[key]) == pytest.approx(r_json[key], rel=1e-5)
+        for key in HISTORY_COLUMNS[1:]:
+            if key != "seconds":
+                assert float(r_csv[key]) == pytest.approx(r_json[key], rel=1e-5)
 
     model = load_checkpoint(run_dir / "model.npz")
     best = load_checkpoint(run_dir / "best.npz")
@@ -213,6 +214,119 @@ def test_evaluate_other_set(run_dir, capsys):
     assert "valid set of 30 images" in text
 
 
+# --------------------------------------------------------------------------- early stopping's files
+
+
+def early_stopped_run(npz_data, out: Path, capsys, *extra) -> tuple[dict, str]:
+    """(history.json, stdout) of a run that early-stops on the tiny data."""
+    assert cli("train", "--data", npz_data, "--hidden", "8", "--epochs", "40", "--batch-size", "16", "--lr", "0.1",
+               "--early-stop", "2", "--out", out, "--quiet", *extra) == 0
+    doc = json.loads((out / "history.json").read_text())
+    assert doc["status"] == "early-stopped" and doc["best_epoch"] < doc["epochs"], doc["message"]
+    return doc, capsys.readouterr().out
+
+
+def evaluated(capsys, *argv) -> tuple[str, str]:
+    """(the `weights:` line, the `loss ... accuracy ...` line) of `nntrain evaluate`."""
+    assert cli("evaluate", *argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    return next(l for l in lines if l.startswith("weights: ")), next(l for l in lines if l.startswith("loss "))
+
+
+def figures(record: dict) -> str:
+    return f"loss {record['test_loss']:.4f}  accuracy {100 * record['test_acc']:.2f}%"
+
+
+def test_early_stopped_run_evaluates_to_the_best_epoch_and_says_so(npz_data, tmp_path, capsys):
+    out = tmp_path / "es"
+    doc, stdout = early_stopped_run(npz_data, out, capsys)
+    best, final = doc["best"], doc["final"]
+    assert f"result: the best epoch's weights (epoch {best['epoch']}, early stopping restored them)" in stdout
+    assert f"model.npz: epoch {final['epoch']}'s weights and optimizer state" in stdout
+    assert f"best.npz: epoch {best['epoch']}'s weights" in stdout
+    assert doc["files"]["model.npz"]["weights_epoch"] == final["epoch"]
+    assert doc["files"]["best.npz"]["weights_epoch"] == best["epoch"]
+
+    weights, result = evaluated(capsys, out / "model.npz")
+    assert weights.startswith(f"weights: epoch {best['epoch']}'s, the run's result; restore_best") and result == figures(best)
+    weights, result = evaluated(capsys, out / "model.npz", "--weights", "final")
+    assert weights.startswith(f"weights: epoch {final['epoch']}'s") and result == figures(final)
+    assert evaluated(capsys, out / "best.npz")[1] == figures(best)
+    assert cli("evaluate", out / "best.npz", "--weights", "final") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "model.npz" in err
+
+
+def test_no_restore_best_evaluates_to_the_final_epoch(npz_data, tmp_path, capsys):
+    out = tmp_path / "es"
+    doc, stdout = early_stopped_run(npz_data, out, capsys, "--no-restore-best")
+    assert doc["config"]["restore_best"] is False
+    assert f"result: the last epoch's weights (epoch {doc['epochs']}, --no-restore-best)" in stdout
+    weights, result = evaluated(capsys, out / "model.npz")
+    assert weights.startswith(f"weights: epoch {doc['epochs']}'s") and result == figures(doc["final"])
+    assert evaluated(capsys, out / "model.npz", "--weights", "best")[1] == figures(doc["best"])
+
+
+def test_resume_of_an_early_stopped_run_continues_from_the_last_epoch(npz_data, tmp_path, capsys):
+    out = tmp_path / "es"
+    doc, _ = early_stopped_run(npz_data, out, capsys)
+    n = doc["epochs"]
+    assert cli("train", "--resume", out / "model.npz", "--epochs", n + 2, "--early-stop", "0", "--quiet") == 0
+    straight = tmp_path / "straight"
+    assert cli("train", "--data", npz_data, "--hidden", "8", "--epochs", n + 2, "--batch-size", "16", "--lr", "0.1",
+               "--out", straight, "--quiet") == 0
+    capsys.readouterr()
+    assert history_rows(history_of(out)) == history_rows(history_of(straight))
+    a, b = load_checkpoint(out / "model.npz"), load_checkpoint(straight / "model.npz")
+    for name in a.params:
+        assert a.params[name].tobytes() == b.params[name].tobytes()
+
+
+def test_train_eval_flag(npz_data, tmp_path, capsys):
+    assert cli(*train_args(npz_data, tmp_path / "off", "--train-eval", "off", "--dropout", "0.3")) == 0
+    for r in history_of(tmp_path / "off"):
+        assert (r["train_loss"], r["train_acc"]) == (r["train_loss_running"], r["train_acc_running"])
+    assert cli(*train_args(npz_data, tmp_path / "bad", "--train-eval", "maybe")) == 2
+    assert "train_eval" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_kill_9_while_saving_leaves_temp_files_that_the_next_run_removes(npz_data, tmp_path, capsys):
+    """A save that never finishes: numpy.savez writes the temp file, then the process waits
+    to be killed (as a kill -9 in the middle of a save would leave it)."""
+    out = tmp_path / "killed"
+    argv = [str(a) for a in train_args(npz_data, out, "--quiet")]
+    script = (
+        "import sys, time, numpy\n"
+        "real = numpy.savez\n"
+        "def savez(*a, **k):\n"
+        "    real(*a, **k)\n"
+        "    print('saving', flush=True)\n"
+        "    time.sleep(600)\n"
+        "numpy.savez = savez\n"
+        "from tui.cli import main\n"
+        f"main({argv!r})\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=subprocess_env(), cwd=tmp_path)
+    try:
+        assert proc.stdout.readline().strip() == "saving"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stale = list(out.glob(".model.npz.*.tmp"))
+    assert len(stale) == 1 and stale[0].stat().st_size > 0
+    assert not (out / "model.npz").exists()
+
+    assert cli(*train_args(npz_data, out, "--quiet")) == 0
+    capsys.readouterr()
+    assert list(out.glob(".*.tmp")) == []
+    assert len(load_checkpoint(out / "model.npz").history) == 3
+
+
 # --------------------------------------------------------------------------- gradcheck
 
 
@@ -325,7 +439,8 @@ def test_subprocess_train_and_bad_input(npz_data, tmp_path):
     cmd = [sys.executable, "-m", "tui.cli", *map(str, train_args(npz_data, out, "--quiet"))]
     done = subprocess.run(cmd, capture_output=True, text=True, env=subprocess_env(), cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1].startswith("best   epoch 3")
+    best_epoch = json.loads((out / "history.json").read_text())["best_epoch"]
+    assert done.stdout.strip().splitlines()[-1].startswith(f"best   epoch {best_epoch} ")
     assert (out / "history.csv").read_text().splitlines()[0] == HEADER
     assert len(history_of(out)) == 3
 

@@ -43,6 +43,8 @@ def build_parser() -> Parser:
     p.add_argument("--data", metavar="PATH", help="dataset (default: the one the model was trained on)")
     p.add_argument("--split", metavar="TRAIN,VALID", help="split of that dataset")
     p.add_argument("--set", dest="which", choices=("train", "valid", "test"), default="test", help="which set (default: test)")
+    p.add_argument("--weights", choices=("auto", "final", "best"), default="auto",
+                   help="auto: the run's result (the best epoch's if it restored them, else the last); final; best")
 
     p = sub.add_parser("gradcheck", help="finite differences against backprop, in float64")
     p.add_argument("--hidden", default="8,6", metavar="SIZES", help="hidden sizes of the test network (default 8,6)")

@@ -21,7 +21,9 @@ TRAIN_OPTIONS = (
     ("--dropout", "dropout", "P", "dropout probability on hidden layers"),
     ("--early-stop", "early_stop", "PATIENCE", "stop after PATIENCE epochs without improvement (0: off)"),
     ("--min-delta", "min_delta", "X", "smallest change that counts as an improvement"),
-    ("--monitor", "monitor", "METRIC", "valid_loss | valid_acc: what early stopping and 'best' follow"),
+    ("--monitor", "monitor", "METRIC", "valid_acc | valid_loss: what early stopping and 'best' follow"),
+    ("--train-eval", "train_eval", "auto|on|off",
+     "train loss/acc by a clean pass at each epoch's end (auto: on for full batch or under 20000 samples)"),
     ("--init", "init", "NAME", "xavier | he"),
     ("--seed", "seed", "N", "random seed"),
     ("--dtype", "dtype", "NAME", "float32 | float64"),
@@ -39,8 +41,14 @@ def add_train_options(parser: argparse.ArgumentParser, lists: bool = False) -> N
         if lists and field == "split":
             text = 'TRAIN,VALID per run; separate several splits with ";", e.g. "10000,6000;5000,3000"'
         group.add_argument(flag, dest=field, metavar=metavar, default=None, help=text)
+    if not lists:
+        group.add_argument(
+            "--restore-best", dest="restore_best", action=argparse.BooleanOptionalAction, default=None,
+            help="with early stopping, the result is the best epoch's weights (default: on)",
+        )
 
 
 def overrides_from(args: argparse.Namespace) -> dict:
     """The training options the user actually gave, as raw strings keyed by config field."""
-    return {field: getattr(args, field) for _, field, _, _ in TRAIN_OPTIONS if getattr(args, field, None) is not None}
+    fields = [field for _, field, _, _ in TRAIN_OPTIONS] + ["restore_best"]
+    return {field: getattr(args, field) for field in fields if getattr(args, field, None) is not None}

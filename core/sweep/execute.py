@@ -14,6 +14,7 @@ from typing import Callable, ContextManager
 
 from ..atomic import atomic_open
 from ..config import TrainConfig
+from ..runs import remove_stale_temp_files
 from .folder import finished_doc, prepare_folder
 from .grid import Run, SweepPlan
 from .outcome import FAILED, Outcome, SweepResult
@@ -168,6 +169,7 @@ def _store(out: Path, run: Run, payload: dict) -> Outcome:
         return Outcome(run, status=FAILED, error=str(payload["error"]), seconds=seconds)
     folder = out / run.name
     folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(folder)
     files = payload["files"]
     for name in sorted(files, key=lambda n: n == "history.json"):
         with atomic_open(folder / name, "wb") as handle:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from ..atomic import write_text
 from ..config import TrainConfig, config_from_dict
+from ..runs import RUN_FILES
 from ..trainer import DIVERGED, EARLY_STOPPED, FINISHED
 from .grid import SweepError, SweepPlan
 
 MANIFEST = "sweep.json"
-RUN_FILES = ("model.npz", "best.npz", "config.toml", "history.csv", "history.json")
 # A run with one of these statuses is complete; "stopped" only comes from an interrupt.
 DONE_STATES = (FINISHED, EARLY_STOPPED, DIVERGED)
 

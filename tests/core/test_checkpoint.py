@@ -343,3 +343,28 @@ def test_resumed_config_allows_only_what_keeps_the_run_exact(trained, tmp_path):
         resumed_config(ckpt, {"epochs": done + 4, "lr": 0.5})
     with pytest.raises(CheckpointError, match=f"already trained {done} epochs"):
         resumed_config(ckpt, {"epochs": done})
+
+
+@pytest.mark.parametrize("status, restore_best, expect", [
+    ("early-stopped", True, "best"), ("early-stopped", False, "final"), ("finished", True, "final"),
+])
+def test_files_from_before_weights_epoch_say_which_weights_they_hold(tmp_path, status, restore_best, expect):
+    """Older model.npz files had no weights_epoch/result: an early-stopped one with
+    restore_best held the restored (best) weights as its own."""
+    data = overfitting_data()
+    trainer = train(tiny_config(epochs=25, lr=0.3, hidden=(16,), early_stop=3, restore_best=restore_best), data)
+    assert trainer.status == EARLY_STOPPED and trainer.best_epoch < trainer.epoch
+    path = save_checkpoint(trainer, tmp_path / "model.npz")
+    with np.load(path, allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    meta = json.loads(str(arrays["meta"]))
+    for key in ("weights_epoch", "result"):
+        del meta[key]
+    meta["status"] = status
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "old.npz", **arrays)
+    old = load_checkpoint(tmp_path / "old.npz")
+    epoch = trainer.best_epoch if expect == "best" else trainer.epoch
+    assert old.weights_epoch == epoch
+    # restore_best with early stopping on: the result is the best epoch's weights.
+    assert old.weights("auto")[:2] == (("best", trainer.best_epoch) if restore_best else ("final", epoch))

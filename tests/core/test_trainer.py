@@ -211,12 +211,18 @@ def test_valid_and_test_sets_are_never_trained_on(tiny_data, batch_size):
 def test_full_batch_one_step_per_epoch_and_loss_at_start_weights(tiny_data):
     config = tiny_config(epochs=3, batch_size=0, dtype="float64")
     trainer = Trainer(config, tiny_data)
+    assert trainer.train_eval  # auto: on for full batch
     start_loss, start_acc = trainer.network.evaluate(trainer.x_train, trainer.y_train)
     records = list(trainer.run())
     assert trainer.optimizer.t == 3
-    # Full batch: the epoch's train metrics are those of the weights it started with.
-    assert records[0].train_loss == pytest.approx(start_loss, rel=1e-12)
-    assert records[0].train_acc == start_acc
+    # Full batch: the running figures are those of the weights the epoch started with,
+    # the clean ones those of the weights it ended with (= the next epoch's start).
+    assert records[0].train_loss_running == pytest.approx(start_loss, rel=1e-12)
+    assert records[0].train_acc_running == start_acc
+    for r, after in zip(records, records[1:]):
+        assert r.train_loss == pytest.approx(after.train_loss_running, rel=1e-12)
+        assert r.train_acc == after.train_acc_running
+    assert (records[-1].train_loss, records[-1].train_acc) == trainer.network.evaluate(trainer.x_train, trainer.y_train)
 
 
 @pytest.mark.parametrize("batch_size", [60, 1000])
@@ -396,10 +402,13 @@ def test_early_stopping(monitor, patience, min_delta, restore_best):
     assert history_rows(trainer.history) == history_rows(full.history[:stop_epoch])
     best_weights = params_of(reference(base, data, best_epoch))
     assert_params_identical([p.copy() for p in trainer.best_params], best_weights)
-    if restore_best:
-        assert_params_identical(params_of(trainer), best_weights)
-    else:
-        assert_params_identical(params_of(trainer), params_of(reference(base, data, stop_epoch)))
+    # The training state is always the last epoch's; the result is the best one's on restore.
+    assert_params_identical(params_of(trainer), params_of(reference(base, data, stop_epoch)))
+    assert trainer.restores_best == restore_best
+    result = trainer.result_network()
+    assert (result is trainer.network) != restore_best
+    assert trainer.result_epoch == (best_epoch if restore_best else stop_epoch)
+    assert_params_identical([p.copy() for p in result.params], best_weights if restore_best else params_of(trainer))
 
 
 @pytest.mark.parametrize("monitor, min_delta", [("valid_loss", 1e9), ("valid_acc", 1.0)])
@@ -409,7 +418,9 @@ def test_early_stopping_min_delta_nothing_counts_as_improvement(tiny_data, monit
     trainer = train(config, tiny_data)
     assert trainer.status == EARLY_STOPPED
     assert trainer.epoch == 3 and trainer.best_epoch == 1
-    assert_params_identical(params_of(trainer), params_of(reference(config.replace(early_stop=0), tiny_data, 1)))
+    reference_run = config.replace(early_stop=0)
+    assert_params_identical(params_of(trainer), params_of(reference(reference_run, tiny_data, 3)))
+    assert_params_identical(trainer.result_network().params, params_of(reference(reference_run, tiny_data, 1)))
 
 
 def test_no_early_stop_when_off(tiny_data):

@@ -9,13 +9,17 @@ from ..errors import UserError
 
 
 def run(args: argparse.Namespace) -> int:
-    from core import evaluate, load_checkpoint, load_dataset
+    from core import CheckpointError, evaluate, load_checkpoint, load_dataset
 
     ckpt = load_checkpoint(args.model)
     data_path = str(Path(args.data).expanduser().resolve()) if args.data else ckpt.config.data
     split = args.split if args.split is not None else (ckpt.config.split if not args.data else "")
     data = load_dataset(data_path, split or None)
-    net = ckpt.network()
+    try:
+        which, epoch, why = ckpt.weights(getattr(args, "weights", "auto") or "auto")
+    except CheckpointError as exc:
+        raise UserError(str(exc)) from None
+    net = ckpt.network(best=which == "best")
     if (data.n_features, data.n_classes) != (net.sizes[0], net.sizes[-1]):
         raise UserError(
             f"{args.model}: model takes {net.sizes[0]} features and {net.sizes[-1]} classes, "
@@ -25,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     result = evaluate(net, X, y)
     names = data.class_names
     print(f"model: {args.model} ({ckpt.config.describe()}, {len(ckpt.history)} epochs)")
+    print(f"weights: epoch {epoch}'s, {why}")
     print(f"data: {data.name} ({data.source}), {args.which} set of {len(y)} images, split {data.split}")
     print(f"loss {result.loss:.4f}  accuracy {100 * result.accuracy:.2f}%")
     print()

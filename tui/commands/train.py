@@ -15,7 +15,6 @@ from ..loading import loading_bar, print_notes
 from ..options import overrides_from
 
 
-
 def run(args: argparse.Namespace) -> int:
     from core import build_config, load_checkpoint, load_dataset, new_run_dir, trainer_from_checkpoint
     from core.checkpoint import resumed_config
@@ -109,7 +108,8 @@ def _reporter(args):
 
 
 def summary_lines(trainer, out: Path, interrupted: bool) -> list[str]:
-    """The closing lines: where the files went, then final and best-epoch accuracies."""
+    """The closing lines: where the files went, which epoch's weights each file holds,
+    then the final and best epochs' accuracies (last, in that order)."""
     lines = []
     if trainer.message:
         lines.append(trainer.message)
@@ -118,12 +118,32 @@ def summary_lines(trainer, out: Path, interrupted: bool) -> list[str]:
     lines.append(f"saved to {out}/ (model.npz, best.npz, history.csv, history.json, config.toml)")
     if trainer.history:
         f, b = trainer.history[-1], trainer.best
-        lines.append(f"final  epoch {f.epoch}: train acc {percent(f.train_acc, 5)}  valid acc {percent(f.valid_acc, 5)}  test acc {percent(f.test_acc, 5)}")
+        lines.append(
+            f"model.npz: epoch {f.epoch}'s weights and optimizer state (--resume continues from it); "
+            f"best.npz: epoch {b.epoch}'s weights"
+        )
+        lines.append(result_line(trainer))
+        final_is_result = not (trainer.restores_best and trainer.best_epoch)
+        lines.append(
+            f"final  epoch {f.epoch}: train acc {percent(f.train_acc, 5)}  valid acc {percent(f.valid_acc, 5)}  "
+            f"test acc {percent(f.test_acc, 5)}  [model.npz{', the result' if final_is_result else ''}]"
+        )
         lines.append(
             f"best   epoch {b.epoch} (by {trainer.config.monitor}): train acc {percent(b.train_acc, 5)}  "
-            f"valid acc {percent(b.valid_acc, 5)}  test acc {percent(b.test_acc, 5)}"
+            f"valid acc {percent(b.valid_acc, 5)}  test acc {percent(b.test_acc, 5)}  "
+            f"[best.npz{'' if final_is_result else ', the result'}]"
         )
     return lines
+
+
+def result_line(trainer) -> str:
+    """Which weights are the run's result (what evaluate, the app and predict use)."""
+    if trainer.restores_best:
+        why = ("early stopping restored them" if trainer.status == "early-stopped"
+               else "restore_best with early stopping on keeps them, though it did not stop early")
+        return f"result: the best epoch's weights (epoch {trainer.best_epoch}, {why}); evaluate and predict use them"
+    why = "early stopping is off" if not trainer.config.early_stop else "--no-restore-best"
+    return f"result: the last epoch's weights (epoch {trainer.epoch}, {why}); evaluate and predict use them"
 
 
 def epoch_line(trainer, r) -> str:

@@ -64,8 +64,9 @@ class ConfusionView(Static):
         ev = run.evaluation
         names = run.class_names or tuple(str(i) for i in range(ev.confusion.shape[0]))
         n = int(ev.confusion.sum())
-        # After an early stop with restore_best, the evaluated weights are the best epoch's.
-        restored = run.status == "early-stopped" and run.config.restore_best
+        # With restore_best and early stopping on, the evaluated weights are the best epoch's
+        # (Trainer.result_network, Checkpoint.default_network), stopped early or not.
+        restored = bool(run.config.restore_best and run.config.early_stop and run.best_epoch)
         epoch = run.best_epoch if restored else len(run.history)
         title = Text.assemble(
             (f"{run.label}", "bold"),

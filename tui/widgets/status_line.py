@@ -13,9 +13,11 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Label, ProgressBar
 
+from core.states import RunState
+
 from ..run_buffer import Run
 
-STATES = ("idle", "running", "paused", "stopped", "early-stopped", "diverged", "finished")
+STATES = tuple(state.value for state in RunState)
 
 
 def clock(seconds: float | None) -> str:
