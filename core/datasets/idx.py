@@ -63,7 +63,7 @@ def _read_idx_pair(
         raise DatasetError(f"{labels_file}: no matching {prefix}-images-idx3-ubyte[.gz] in {where}")
     if labels_file is None:
         raise DatasetError(f"{images_file}: no matching {prefix}-labels-idx1-ubyte[.gz] in {where}")
-    x, image_shape = _check_images(
+    x, image_shape, _ = _check_images(
         _read_idx(images_file, IDX_IMAGES_MAGIC), "images", str(images_file)
     )
     labels = _read_idx(labels_file, IDX_LABELS_MAGIC)

@@ -16,6 +16,7 @@ import numpy as np
 from .dataset import DatasetError, _Raw
 from .idx import _GZIP_MAGIC
 from .text import _describe, _key_list, _shape_text
+from .safety import check_declared, check_fits, npy_header
 from .validate import _check_images, _check_labels
 
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members / an empty zip
@@ -43,6 +44,7 @@ def _read_npz(file: pathlib.Path, where: str) -> _Raw:
         raise DatasetError(f"{where}: looks like an IDX file; pass the directory that holds it")
     if head not in _ZIP_MAGICS:
         raise DatasetError(f"{where}: not an .npz archive or a directory of IDX files")
+    _check_members(file, where)
     try:
         with np.load(file, allow_pickle=False) as archive:
             keys = set(archive.files)
@@ -57,12 +59,39 @@ def _read_npz(file: pathlib.Path, where: str) -> _Raw:
         return _presplit_npz(arrays, keys, class_names, where)
     for x_key, y_key in (("images", "labels"), ("x", "y")):
         if x_key in keys and y_key in keys:
-            x, image_shape = _check_images(arrays[x_key], x_key, where)
+            x, image_shape, kind = _check_images(arrays[x_key], x_key, where)
             y = _check_labels(arrays[y_key], y_key, len(x), x_key, where)
-            return _Raw(x, y, image_shape, class_names)
+            return _Raw(x, y, image_shape, class_names, kind=kind)
     raise DatasetError(
         f"{where}: expected arrays images+labels or x+y (found: {_key_list(keys)})"
     )
+
+
+def _check_members(file: pathlib.Path, where: str) -> None:
+    """Read each member's .npy header (only the header) and refuse, before allocating,
+    one that claims more bytes than the zip entry holds, or arrays that together
+    would not fit in memory (a hostile header, a deflate bomb)."""
+    total = values = 0
+    try:
+        with zipfile.ZipFile(file) as archive:
+            for info in archive.infolist():
+                key = info.filename.removesuffix(".npy")
+                if key not in _NPZ_KEYS:
+                    continue
+                try:
+                    with archive.open(info) as member:
+                        shape, dtype, header = npy_header(member)
+                except NPZ_READ_ERRORS:
+                    continue  # a damaged member: np.load below names what is wrong with it
+                nbytes = check_declared(shape, dtype, header, info.file_size, where, key)
+                total += nbytes
+                if dtype.kind in "biuf" and key.startswith(("x", "images")):
+                    values += nbytes // max(1, dtype.itemsize)
+    except DatasetError:
+        raise
+    except NPZ_READ_ERRORS as error:
+        raise DatasetError(f"{where}: not a readable .npz archive ({_describe(error)})") from None
+    check_fits(total, values, where)
 
 
 def _npz_array(archive, key: str, where: str) -> np.ndarray:
@@ -92,21 +121,23 @@ def _presplit_npz(arrays: dict, keys: set, class_names, where: str) -> _Raw:
     if ("x_valid" in keys) != ("y_valid" in keys):
         raise DatasetError(f"{where}: x_valid and y_valid must come together (found: {_key_list(keys)})")
 
-    x, image_shape = _check_images(arrays["x_train"], "x_train", where)
+    x, image_shape, kind = _check_images(arrays["x_train"], "x_train", where)
     y = _check_labels(arrays["y_train"], "y_train", len(x), "x_train", where)
     sets = {}
     for part in ("valid", "test"):
         x_key, y_key = f"x_{part}", f"y_{part}"
         if x_key not in keys:
             continue
-        x_part, shape = _check_images(arrays[x_key], x_key, where)
+        x_part, shape, _ = _check_images(arrays[x_key], x_key, where)
         if shape != image_shape:
             raise DatasetError(
                 f"{where}: {x_key} has images of shape {_shape_text(shape)}"
                 f" but x_train has {_shape_text(image_shape)}"
             )
         sets[part] = (x_part, _check_labels(arrays[y_key], y_key, len(x_part), x_key, where))
-    return _Raw(x, y, image_shape, class_names, sets.get("valid"), sets["test"], "x_train", "x_test")
+    return _Raw(
+        x, y, image_shape, class_names, sets.get("valid"), sets["test"], "x_train", "x_test", kind=kind,
+    )
 
 
 def _npz_class_names(names: np.ndarray | None, where: str) -> tuple[str, ...] | None:

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from .dataset import DatasetError, _Raw
-from .text import _number
+from .dataset import IMAGE, TABULAR, DatasetError, _Raw
+from .labels import MAX_CLASSES, label_shape
 
 FASHION_CLASS_NAMES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -15,76 +15,67 @@ FASHION_CLASS_NAMES = (
 )
 LETTER_CLASS_NAMES = tuple("ABCDEFGHIJ")
 
-# Larger label values are corrupt data, not class indices; the cap also keeps
-# float labels safely castable to int64.
-MAX_CLASSES = 10_000
+# Flat rows of a square length below this side (4, 16, 49 features) are tabular.
+MIN_IMAGE_SIDE = 8
 
 
-def _check_images(images: np.ndarray, key: str, where: str) -> tuple[np.ndarray, tuple[int, int]]:
-    """Images ``(n, h, w)``, ``(n, h, w, 1)`` or ``(n, d)`` as ``(n, features)`` plus ``(h, w)``.
+def _check_images(images: np.ndarray, key: str, where: str) -> tuple[np.ndarray, tuple[int, ...], str]:
+    """Rows ``(n, features)``, the image shape and the kind ("image" or "tabular").
 
-    Flat rows of a perfect-square length are taken as square images; other
-    lengths get image shape ``(1, d)``. Values are checked here too: finite,
-    and within 0..255 (scaling is decided later, over all sets at once).
+    ``(n, h, w)``, ``(n, h, w, 1)`` and ``(n, 1, h, w)`` are grey images; ``(n, h, w, 3)``
+    and ``(n, 3, h, w)`` colour ones (channels-first is moved to channels-last rows;
+    channels-last wins when both readings fit). Flat rows whose length is a square of
+    side >= 8 are taken as square grey images, any other length as tabular features
+    (image shape ``(1, d)``). Values must be finite numbers; their range decides the
+    scaling later, over all sets at once.
     """
     shape = images.shape
+    if images.dtype.kind == "b":
+        images = images.astype(np.uint8)
     if images.dtype.kind not in "uif":
         raise DatasetError(f"{where}: {key} has dtype {images.dtype}; expected numbers")
     if len(shape) >= 1 and shape[0] == 0:
         raise DatasetError(f"{where}: {key} is empty (shape {shape})")
-    if len(shape) == 3 or (len(shape) == 4 and shape[3] == 1):
+    kind = IMAGE
+    if len(shape) == 3:
         image_shape = (shape[1], shape[2])
+    elif len(shape) == 4 and shape[3] in (1, 3):
+        image_shape = (shape[1], shape[2]) if shape[3] == 1 else (shape[1], shape[2], 3)
+    elif len(shape) == 4 and shape[1] in (1, 3):
+        images = np.ascontiguousarray(images.transpose(0, 2, 3, 1))
+        image_shape = (shape[2], shape[3]) if shape[1] == 1 else (shape[2], shape[3], 3)
+    elif len(shape) == 4:
+        raise DatasetError(
+            f"{where}: {key} has shape {shape}: {shape[3]} channels; expected 1 (grey) or 3 (RGB),"
+            " as (N, H, W, C) or (N, C, H, W)"
+        )
     elif len(shape) == 2:
         side = math.isqrt(shape[1])
-        image_shape = (side, side) if side * side == shape[1] else (1, shape[1])
+        if side >= MIN_IMAGE_SIDE and side * side == shape[1]:
+            image_shape = (side, side)
+        else:
+            image_shape, kind = (1, shape[1]), TABULAR
     else:
         image_shape = (0, 0)
     if min(image_shape) == 0:
         raise DatasetError(
-            f"{where}: {key} has non-image shape {shape};"
-            " expected (N, H, W), (N, H, W, 1) or (N, features)"
+            f"{where}: {key} has shape {shape};"
+            " expected images (N, H, W), (N, H, W, C), (N, C, H, W) or rows of features (N, D)"
         )
     flat = images.reshape(shape[0], -1)
-    _check_pixel_values(flat, key, where)
-    return flat, image_shape
+    _check_values(flat, key, where)
+    return flat, image_shape, kind
 
 
-def _check_pixel_values(x: np.ndarray, key: str, where: str) -> None:
-    """Reject NaN/inf and values outside 0..255 in ``x`` ``(n, features)``."""
+def _check_values(x: np.ndarray, key: str, where: str) -> None:
+    """Reject NaN and inf in ``x`` ``(n, features)``."""
     if x.dtype.kind == "f" and not np.isfinite(x).all():
         raise DatasetError(f"{where}: {key} contains NaN or inf")
-    if x.dtype == np.uint8:
-        return
-    low, high = x.min(), x.max()
-    if low < 0 or high > 255:
-        raise DatasetError(
-            f"{where}: {key} has values outside 0..255 (min {_number(low)}, max {_number(high)})"
-        )
 
 
 def _check_labels(labels: np.ndarray, key: str, n_images: int, x_key: str, where: str) -> np.ndarray:
-    """Labels ``(n,)`` (or ``(n, 1)``) of whole non-negative numbers, as int64 ``(n,)``."""
-    if labels.ndim == 2 and labels.shape[1] == 1:
-        labels = labels[:, 0]
-    if labels.ndim != 1:
-        raise DatasetError(
-            f"{where}: {key} has shape {labels.shape}; expected one class index per image, shape (N,)"
-        )
-    if len(labels) != n_images:
-        raise DatasetError(f"{where}: {key} has {len(labels)} entries but {x_key} has {n_images}")
-    if labels.dtype.kind == "f":
-        if not (np.isfinite(labels).all() and (labels == np.round(labels)).all()):
-            raise DatasetError(f"{where}: {key} has values that are not integers")
-    elif labels.dtype.kind not in "ui":
-        raise DatasetError(f"{where}: {key} has values that are not integers (dtype {labels.dtype})")
-    low, high = labels.min(), labels.max()
-    if low < 0:
-        raise DatasetError(f"{where}: {key} has negative values (min {_number(low)})")
-    if high >= MAX_CLASSES:
-        raise DatasetError(
-            f"{where}: {key} goes up to {_number(high)}; at most {MAX_CLASSES} classes are supported"
-        )
-    return labels.astype(np.int64)
+    """Labels ``(n,)`` or one-hot ``(n, K)`` as read; turned into indices by `labels.normalise`."""
+    return label_shape(labels, key, n_images, x_key, where)
 
 
 def _all_labels(raw: _Raw) -> list[np.ndarray]:
@@ -101,10 +92,10 @@ def _guess_class_names(raw: _Raw, path_text: str) -> tuple[str, ...]:
     n_classes = max(int(y.max()) + 1 for y in _all_labels(raw))
     lowered = path_text.lower()
     if n_classes <= 10 and "notmnist" in lowered:
-        return LETTER_CLASS_NAMES
+        return LETTER_CLASS_NAMES[:n_classes]
     if n_classes <= 10 and "fashion" in lowered:
-        return FASHION_CLASS_NAMES
-    return tuple(str(k) for k in range(max(n_classes, raw.min_classes)))
+        return FASHION_CLASS_NAMES[:n_classes]
+    return tuple(str(k) for k in range(n_classes))
 
 
 def _check_label_range(raw: _Raw, class_names: tuple[str, ...], where: str) -> None:
