@@ -183,8 +183,9 @@ class Network:
             a = z
 
     def _bias_to_add(self, l: int, ws: _Workspace) -> np.ndarray | None:
-        """What layer l's product lacks of Z = A_prev @ W + b `(n_l,)`: nothing (None) if
-        the ones column carried b0; b plus shift @ W if A_prev's buffer holds A_prev - shift."""
+        """What layer l's product lacks of Z = A_prev @ W + b, `(n_{l+1},)`: nothing (None)
+        if the ones column carried b0; b + shift @ W if A_prev's buffer holds A_prev - shift,
+        since (A_prev - shift) @ W + (b + shift @ W) = A_prev @ W + b."""
         if l == 0 and ws.ones_column:
             return None
         shift = ws.shift[l - 1] if l else None
