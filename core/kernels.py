@@ -8,6 +8,8 @@ the `rowsplit` threads (rows are independent, so the bits do not depend on the s
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from . import rowsplit
@@ -100,7 +102,15 @@ def relu_inplace(z: np.ndarray, mask: np.ndarray | None) -> None:
     (the ones column); and, if given, mask <- Z > 0. Why fast: the comparison against
     a scalar zero is NumPy's fastest loop, and `maximum` against a row of zeros is
     faster than against a scalar."""
-    _on_rows(z, mask, np.zeros(z.shape[1], dtype=z.dtype), z.dtype.type(0))
+    _on_rows(z, mask, _zeros(z.shape[1], z.dtype), z.dtype.type(0))
+
+
+@lru_cache(maxsize=64)
+def _zeros(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only row of n zeros, made once per width and dtype (the hot path runs per batch)."""
+    row = np.zeros(n, dtype=dtype)
+    row.flags.writeable = False
+    return row
 
 
 def _relu_floor(z: np.ndarray, floor: np.ndarray, cut, mask: np.ndarray | None) -> None:
@@ -131,7 +141,7 @@ def relu_then_product(z: np.ndarray, b: np.ndarray | None, mask: np.ndarray | No
     the blocks are small, and measured here a second thread only lost to BLAS's own
     spinning workers."""
     if b is None:
-        floor, cut = np.zeros(z.shape[1], dtype=z.dtype), z.dtype.type(0)
+        floor, cut = _zeros(z.shape[1], z.dtype), z.dtype.type(0)
     else:
         floor = cut = -b
     step = max(1, _FUSE_BYTES // max(1, z.shape[1] * z.itemsize))
@@ -154,7 +164,7 @@ def relu_dropout(z: np.ndarray, b: np.ndarray | None, p: float, rng: np.random.G
     np.less(noise, keep, out=noise)  # 1.0 where the unit is kept
     if b is not None:
         z += b
-    np.maximum(z, np.zeros(z.shape[1], dtype=z.dtype), out=z)
+    np.maximum(z, _zeros(z.shape[1], z.dtype), out=z)
     z *= noise
     z *= 1.0 / keep
     # Dropped units are zeros of A like ReLU's, so A > 0 is the whole mask.
