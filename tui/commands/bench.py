@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{r.epochs_per_s:8.2f} {r.overhead_us_per_batch:12.0f} us {r.paired_q1:6.3f}-{r.paired_q3:.3f}")
 
     report["train_eval"] = [train_eval_cost(data, hidden, dtype, args.epochs) for dtype in dtypes]
-    print("\ntrain eval (one clean forward pass over the training set, per epoch): " + "; ".join(
-        f"{t['dtype']} {t['eval_s']:.3f} s = {t['percent']:.1f}% of a {t['epoch_s']:.3f} s full-batch epoch "
-        f"(paired {t['paired_q1']:.1f}-{t['paired_q3']:.1f}%)" for t in report["train_eval"]))
+    print("\ntrain eval (a clean forward pass over the training set), per full-batch epoch: " + "; ".join(
+        f"{t['dtype']} {t['eval_s']:.3f} s, {t['percent']:.1f}% (paired {t['paired_q1']:.0f}-{t['paired_q3']:.0f}%)"
+        for t in report["train_eval"]))
 
     if args.minibatch:
         report["python_overhead_us"] = python_overhead_us()
