@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Network, with_ones_column
+from .kernels import with_ones_column
+from .network import Network
 
 
 @dataclass

@@ -3,6 +3,9 @@
 Conventions: a batch is row-major, `X` is `(batch, n_in)`, a weight matrix `W` is
 `(n_in, n_out)` and a bias `b` is `(n_out,)`. `target` is either one-hot
 `(batch, n_classes)` or integer labels `(batch,)`.
+
+These are the readable forms; `core.reference` builds the handout's network from them
+and `core.kernels` holds the fast in-place versions the training loop uses.
 """
 
 from __future__ import annotations
@@ -10,9 +13,6 @@ from __future__ import annotations
 import numpy as np
 
 REDUCTIONS = ("mean", "sum")
-
-# Up to this many classes, per-row reductions run column by column (see softmax_ce_inplace).
-NARROW_CLASSES = 32
 
 
 def relu(x: np.ndarray) -> np.ndarray:
@@ -74,45 +74,3 @@ def grad_ce(target: np.ndarray, logits: np.ndarray, reduction: str = "mean") -> 
     if reduction == "mean":
         grad /= len(labels)
     return grad
-
-
-def softmax_ce_inplace(logits: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
-    """Turn `logits` `(batch, K)` into probabilities in place; return (loss sum, correct).
-
-    The training hot path uses this instead of `softmax` + `average_ce` so that one
-    pass over the logits gives the loss, the accuracy and the softmax the backward
-    pass needs, with no extra float `(batch, K)` arrays beyond small row vectors.
-    `labels` is `(batch,)` integer.
-
-    NumPy's `axis=1` reductions pay a per-row cost that dwarfs the work when K is a
-    handful of classes, so the row max runs column by column and the row sums are a
-    BLAS matrix-vector product.
-    """
-    n, k = logits.shape
-    if k <= NARROW_CLASSES:
-        row_max = logits[:, 0].copy()
-        for j in range(1, k):
-            np.maximum(row_max, logits[:, j], out=row_max)
-    else:
-        row_max = logits.max(axis=1)
-    # A NaN or inf row turns to NaN in the shift: count such a batch by argmax first.
-    finite = bool(np.isfinite(row_max).all())
-    correct = None if finite else _argmax_hits(logits, labels)
-    logits -= row_max[:, None]
-    true_logit = logits[np.arange(n), labels]
-    if finite:
-        # After the shift a row's maximum is exactly 0 (x - x) and every other entry is
-        # below it, so with exactly n zeros no row ties and a prediction is right where
-        # the true logit is 0. With ties argmax decides (it picks the first maximum).
-        ties = np.count_nonzero(logits == 0) != n
-        correct = _argmax_hits(logits, labels) if ties else int(np.count_nonzero(true_logit == 0))
-    np.exp(logits, out=logits)
-    row_sum = logits @ np.ones(k, dtype=logits.dtype)
-    loss_sum = float(np.log(row_sum).sum() - true_logit.sum())
-    logits /= row_sum[:, None]
-    return loss_sum, correct
-
-
-def _argmax_hits(logits: np.ndarray, labels: np.ndarray) -> int:
-    """Rows of `logits` `(batch, K)` whose argmax is the label."""
-    return int(np.count_nonzero(logits.argmax(axis=1) == labels))

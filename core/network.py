@@ -1,9 +1,12 @@
 """A fully connected network: ReLU hidden layers, softmax output, cross-entropy.
 
-Row-major throughout: inputs `X` are `(batch, n_in)` (or `(batch, n_in + 1)`, below),
-weights `W[l]` are `(n_l, n_{l+1})`, biases `b[l]` are `(n_{l+1},)`. The forward and
-backward passes write into buffers that are allocated once per batch size and reused,
-so an epoch in the steady state allocates no large arrays.
+The maths is that of `core.reference` (the handout's forward and backward passes,
+written plainly); this class computes the same numbers fast, with the kernels of
+`core.kernels`. Row-major throughout: inputs `X` are `(batch, n_in)` (or
+`(batch, n_in + 1)`, below), weights `W[l]` are `(n_l, n_{l+1})`, biases `b[l]` are
+`(n_{l+1},)`. The forward and backward passes write into buffers that are allocated
+once per batch size and reused, so an epoch in the steady state allocates no large
+arrays.
 
 Inputs may carry a trailing column of ones (`with_ones_column`): the first layer's
 weights and bias live in one `(n_in + 1, n_1)` array, so the bias then rides in the
@@ -18,25 +21,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import rowsplit
-from .maths import softmax, softmax_ce_inplace
+from . import kernels
+from .kernels import FUSE_MAX_WIDTH, softmax_ce_inplace, with_ones_column
+from .maths import softmax
+
+__all__ = ["DTYPES", "INITS", "Network", "with_ones_column"]
 
 INITS = ("xavier", "he")
 DTYPES = ("float32", "float64")
-
-# A product into at most this many columns is bound by reading its input, so it runs
-# block by block right after the ReLU, while the block is still in cache.
-FUSE_MAX_WIDTH = 64
-# Rows per such block: about 2 MB of activations, well inside a core's L2 and L3 share.
-_FUSE_BYTES = 2 << 20
-
-
-def with_ones_column(X: np.ndarray, dtype: np.dtype | str) -> np.ndarray:
-    """`X` `(n, n_in)` as a fresh `(n, n_in + 1)` array of `dtype` whose last column is 1."""
-    out = np.empty((X.shape[0], X.shape[1] + 1), dtype=dtype)
-    out[:, :-1] = X
-    out[:, -1] = 1
-    return out
 
 
 @dataclass
@@ -46,9 +38,11 @@ class _Workspace:
     z[l]: `(rows, n_{l+1})` pre-activations, overwritten by activations for hidden layers.
     mask[l]: `(rows, n_{l+1})` bool, where the hidden activation is non-zero.
     noise[l]: `(rows, n_{l+1})` uniform draws for dropout (only when dropout is used).
-    shift[l]: `(n_{l+1},)` or None: hidden layer l's buffer holds A - shift[l] (see
-    `Network.forward`); backward adds the shift's share of dW back.
-    ones_column: the last forward's inputs ended in ones (the bias rode in the product).
+    What the last forward decided, for backward to read:
+    ones_column: its inputs ended in ones (the first bias rode in the product).
+    shift[l]: `(n_{l+1},)` or None: hidden layer l's buffer holds A - shift[l]
+    (`kernels.relu_shifted`); backward adds the shift's share of dW back.
+    dropout: its dropout probability p (0 for none).
     """
 
     rows: int
@@ -57,6 +51,7 @@ class _Workspace:
     noise: list[np.ndarray] = field(default_factory=list)
     shift: list[np.ndarray | None] = field(default_factory=list)
     ones_column: bool = False
+    dropout: float = 0.0
 
 
 class Network:
@@ -94,7 +89,6 @@ class Network:
         self.weights[0], self.biases[0] = self._wb0[:n_in], self._wb0[n_in]
         self._grad_wb0 = np.zeros_like(self._wb0)
         self.grad_weights[0], self.grad_biases[0] = self._grad_wb0[:n_in], self._grad_wb0[n_in]
-        self._zeros = [np.zeros(n, dtype=self.dtype) for n in self.sizes[1:]]
         self._ws: _Workspace | None = None
 
     # -- parameters ---------------------------------------------------------
@@ -161,70 +155,60 @@ class Network:
         """Logits `(batch, n_out)` for inputs `X` `(batch, n_in)`, or `(batch, n_in + 1)`
         ending in a column of ones (`with_ones_column`).
 
-        Hidden layers: A = relu(A_prev @ W + b). With `train`, the ReLU masks are kept
-        for `backward`, and with `dropout` p > 0 each hidden unit is kept with
-        probability 1 - p and scaled by 1/(1-p) (inverted dropout), so evaluation needs
-        no rescaling. The returned array is a view into a reused buffer: copy it if you
-        keep it past the next call.
+        Per layer Z = A_prev @ W + b, and A = relu(Z) for hidden layers (`reference.forward`).
+        With `train`, the ReLU masks are kept for `backward`, and with `dropout` p > 0
+        each hidden unit is kept with probability 1 - p and scaled by 1/(1-p) (inverted
+        dropout), so evaluation needs no rescaling. The returned array is a view into a
+        reused buffer: copy it if you keep it past the next call.
         """
         if dropout > 0 and not train:
             raise ValueError("dropout applies to training passes only (train=True)")
         if dropout > 0 and rng is None:
             raise ValueError("dropout needs a random generator (rng)")
-        folded = self._has_ones_column(X)
+        ones_column = self._has_ones_column(X)
         n = X.shape[0]
         ws = self.workspace(n, dropout=dropout > 0)
-        rows = rowsplit.shared()
-        ws.shift = [None] * self.n_layers
-        ws.ones_column = folded
-        a, shift = X, None
-        last = self.n_layers - 1
-        product_done = False  # layer l's product was formed by layer l-1's fused loop
-        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+        ws.ones_column, ws.dropout, ws.shift = ones_column, dropout, [None] * self.n_layers
+        a, product_done = X, False
+        for l in range(self.n_layers):
             z = ws.z[l][:n]
-            bias_inside = l == 0 and folded
-            if not product_done:
-                # With a ones column the first product gives Z + b0 at once.
-                np.matmul(a, self._wb0 if bias_inside else w, out=z)
-            product_done = False
-            if shift is not None:
-                # The input was A - shift, so Z lacks shift @ W: fold it into the bias.
-                b = b + shift @ w
-            shift = None
-            if l == last:
-                if not bias_inside:
+            if not product_done:  # else the previous layer's fused kernel formed it
+                np.matmul(a, self._wb0 if l == 0 and ones_column else self.weights[l], out=z)
+            b = self._bias_to_add(l, ws)
+            if l == self.n_layers - 1:
+                if b is not None:
                     z += b
-            elif dropout <= 0:
-                mask = ws.mask[l][:n] if train else None
-                if bias_inside:
-                    # A = max(Z, 0) against a row of zeros: NumPy's maximum has no fast
-                    # loop for a scalar. The comparison is fastest against a scalar.
-                    floor, cut = self._zeros[l], self.dtype.type(0)
-                else:
-                    # relu(Z + b) = max(Z, -b) + b: keep max(Z, -b), one pass instead of
-                    # an add and a max, and carry b into the next layer's bias (above).
-                    floor = cut = -b
-                    shift = ws.shift[l] = b
-                if self.sizes[l + 2] <= FUSE_MAX_WIDTH:
-                    _relu_then_product(z, floor, cut, mask, self.weights[l + 1], ws.z[l + 1][:n])
-                    product_done = True
-                else:
-                    rows.run(lambda lo, hi: _relu(z[lo:hi], floor, cut, None if mask is None else mask[lo:hi]),
-                             n, z.shape[1])
-            else:
-                keep = 1.0 - dropout
-                noise = ws.noise[l][:n]
-                rng.random(out=noise, dtype=noise.dtype)
-                np.less(noise, keep, out=noise)  # 1.0 where the unit is kept
-                if not bias_inside:
-                    z += b
-                np.maximum(z, self._zeros[l], out=z)
-                z *= noise
-                z *= 1.0 / keep
-                # Dropped units are zeros of A like ReLU's, so A > 0 is the whole mask.
-                np.greater(z, 0, out=ws.mask[l][:n])
+                return z
+            product_done = self._activate(l, z, b, ws, train, rng)
             a = z
-        return a
+
+    def _bias_to_add(self, l: int, ws: _Workspace) -> np.ndarray | None:
+        """What layer l's product lacks of Z = A_prev @ W + b, `(n_{l+1},)`: nothing (None)
+        if the ones column carried b0; b + shift @ W if A_prev's buffer holds A_prev - shift,
+        since (A_prev - shift) @ W + (b + shift @ W) = A_prev @ W + b."""
+        if l == 0 and ws.ones_column:
+            return None
+        shift = ws.shift[l - 1] if l else None
+        return self.biases[l] if shift is None else self.biases[l] + shift @ self.weights[l]
+
+    def _activate(self, l: int, z: np.ndarray, b: np.ndarray | None, ws: _Workspace, train: bool,
+                  rng: np.random.Generator | None) -> bool:
+        """A = relu(Z + b) for hidden layer l in its buffer `z` `(batch, n)` (`b` None when Z
+        holds it), through one kernel; True if that kernel also formed layer l+1's product."""
+        n = z.shape[0]
+        mask = ws.mask[l][:n] if train else None
+        if ws.dropout > 0:
+            kernels.relu_dropout(z, b, ws.dropout, rng, ws.noise[l][:n], mask)
+            return False
+        ws.shift[l] = b  # the buffer keeps A - b (relu_shifted); None: A itself
+        if self.sizes[l + 2] <= FUSE_MAX_WIDTH:
+            kernels.relu_then_product(z, b, mask, self.weights[l + 1], ws.z[l + 1][:n])
+            return True
+        if b is None:
+            kernels.relu_inplace(z, mask)
+        else:
+            kernels.relu_shifted(z, b, mask)
+        return False
 
     def _has_ones_column(self, X: np.ndarray) -> bool:
         """True for `(batch, n_in + 1)` inputs ending in ones, False for `(batch, n_in)`."""
@@ -257,7 +241,7 @@ class Network:
         logits = self.forward(X, dropout=dropout, rng=rng, train=True)
         loss_sum, correct = softmax_ce_inplace(logits, y)
         if np.isfinite(loss_sum):
-            self.backward(X, y, reduction=reduction, l2=l2, dropout=dropout, grad_scale=grad_scale)
+            self.backward(X, y, reduction=reduction, l2=l2, grad_scale=grad_scale)
         return loss_sum, correct
 
     def backward(
@@ -266,56 +250,50 @@ class Network:
         y: np.ndarray,
         reduction: str = "mean",
         l2: float = 0.0,
-        dropout: float = 0.0,
         grad_scale: float = 1.0,
     ) -> None:
-        """Backpropagate from the softmax probabilities and ReLU masks that the
-        preceding `forward(X, train=True)` left in the workspace (`train_batch` does both).
+        """Backpropagate from the softmax probabilities, ReLU masks and decisions (ones
+        column, dropout, shifts) that the preceding `forward(X, train=True)` left in the
+        workspace (`train_batch` does both). `X` and `y` `(batch,)` as given to it.
 
         dL/dO = (P - Y) / N for the mean (P - Y for the sum); then per layer
         dW = A_prev.T @ dZ, db = sum_rows dZ, dA_prev = dZ @ W.T, and through ReLU (and
-        dropout) dZ_prev = dA_prev * mask / (1 - p). The gradient with respect to the
-        input `X` is never formed. L2 adds l2 * W to each dW (weights only, not biases).
-        Every gradient comes multiplied by `grad_scale`, folded into dL/dO at no cost
-        (the optimizer's learning rate, see `Optimizer.grad_scale`).
+        dropout) dZ_prev = dA_prev * mask / (1 - p) (`reference.backward`). The gradient
+        with respect to the input `X` is never formed. L2 adds l2 * W to each dW
+        (weights only, not biases). Every gradient comes multiplied by `grad_scale`,
+        folded into dL/dO at no cost (the optimizer's learning rate, see
+        `Optimizer.grad_scale`).
         """
         n = X.shape[0]
         ws = self._ws
-        dz = ws.z[-1][:n]
-        dz[np.arange(n), y] -= 1
         factor = grad_scale / n if reduction == "mean" else grad_scale
-        if factor != 1.0:
-            dz *= factor
+        dz = kernels.ce_grad_inplace(ws.z[-1][:n], y, factor)
         np.sum(dz, axis=0, out=self.grad_biases[-1])
-        rows = rowsplit.shared()
-        scale = 1.0 / (1.0 - dropout) if dropout > 0 else 1.0
-        folded = ws.ones_column
+        scale = 1.0 / (1.0 - ws.dropout) if ws.dropout > 0 else 1.0
         for l in range(self.n_layers - 1, -1, -1):
             a_prev = X if l == 0 else ws.z[l - 1][:n]
-            if l == 0 and folded:
-                # X ends in ones, so this one product also sums dZ's rows: db0.
-                np.matmul(X.T, dz, out=self._grad_wb0)
-            else:
-                np.matmul(a_prev.T, dz, out=self.grad_weights[l])
-            if l > 0 and ws.shift[l - 1] is not None:
-                # a_prev holds A - shift: dW = A.T @ dZ = a_prev.T @ dZ + outer(shift, sum_rows dZ).
-                self.grad_weights[l] += np.outer(ws.shift[l - 1], self.grad_biases[l])
-            if l2:
-                self.grad_weights[l] += (l2 * grad_scale) * self.weights[l]
+            self._weight_gradient(l, a_prev, dz, ws, l2 * grad_scale)
             if l == 0:
-                break
+                return
             # A_prev is no longer needed once dW is formed: its buffer takes dA_prev.
             np.matmul(dz, self.weights[l].T, out=a_prev)
-            mask = ws.mask[l - 1][:n]
-            want_sums = not (l == 1 and folded)
-            sums = rows.run(lambda lo, hi: _relu_backward(a_prev[lo:hi], mask[lo:hi], scale, want_sums),
-                            n, a_prev.shape[1])
-            if want_sums:
-                gb = self.grad_biases[l - 1]
-                np.copyto(gb, sums[0])
-                for part in sums[1:]:
-                    gb += part
-            dz = a_prev
+            # With a ones column, layer 0's product forms db0 itself (below).
+            bias_grad = None if l == 1 and ws.ones_column else self.grad_biases[l - 1]
+            dz = kernels.relu_backward(a_prev, ws.mask[l - 1][:n], scale, bias_grad)
+
+    def _weight_gradient(self, l: int, a_prev: np.ndarray, dz: np.ndarray, ws: _Workspace, l2: float) -> None:
+        """dW = A_prev.T @ dZ (+ l2 * W) into `grad_weights[l]`, for `a_prev` `(batch, n_l)`
+        and `dz` `(batch, n_{l+1})`; `grad_biases[l]` must already hold sum_rows dZ."""
+        if l == 0 and ws.ones_column:
+            # [X, 1].T @ dZ: the last row is sum_rows dZ, so this product also gives db0.
+            np.matmul(a_prev.T, dz, out=self._grad_wb0)
+        else:
+            np.matmul(a_prev.T, dz, out=self.grad_weights[l])
+        if l > 0 and ws.shift[l - 1] is not None:
+            # a_prev holds A - shift: A.T @ dZ = a_prev.T @ dZ + outer(shift, sum_rows dZ).
+            self.grad_weights[l] += np.outer(ws.shift[l - 1], self.grad_biases[l])
+        if l2:
+            self.grad_weights[l] += l2 * self.weights[l]
 
     def evaluate(
         self, X: np.ndarray, y: np.ndarray, chunk: int | None = None, predictions: np.ndarray | None = None
@@ -353,35 +331,3 @@ class Network:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Predicted class `(n,)` for `X` `(n, n_in)`."""
         return self.predict_proba(X).argmax(axis=1)
-
-
-# Row-block kernels for `rowsplit`: each works on its own rows only.
-def _relu(z: np.ndarray, floor: np.ndarray, cut, mask: np.ndarray | None) -> None:
-    """z <- max(z, floor) in place, and if given, mask <- z > cut (the ReLU derivative
-    backprop needs); `z` `(rows, n)`, `floor` `(n,)`, `cut` `(n,)` or a scalar.
-
-    With the bias outside Z, floor = cut = -b keeps relu(z + b) - b; with the bias
-    inside, floor is a row of zeros and cut a zero scalar (the faster comparison)."""
-    if mask is not None:
-        np.greater(z, cut, out=mask)
-    np.maximum(z, floor, out=z)
-
-
-def _relu_then_product(z, floor, cut, mask, w_next: np.ndarray, out: np.ndarray) -> None:
-    """`_relu` on `z` `(n, width)`, then out <- z @ w_next `(n, n_next)`, in blocks of
-    rows that stay in cache between the two. One thread: the blocks are small, and
-    measured here a second thread only lost to BLAS's own spinning workers."""
-    step = max(1, _FUSE_BYTES // max(1, z.shape[1] * z.itemsize))
-    for lo in range(0, z.shape[0], step):
-        zb = z[lo : lo + step]
-        _relu(zb, floor, cut, None if mask is None else mask[lo : lo + step])
-        np.matmul(zb, w_next, out=out[lo : lo + step])
-
-
-def _relu_backward(da: np.ndarray, mask: np.ndarray, scale: float, want_sums: bool = True) -> np.ndarray | None:
-    """dZ = dA * mask (* 1/(1-p) under dropout) in place; returns the block's column
-    sums, this block's share of the bias gradient `(n,)`, if `want_sums`."""
-    np.multiply(da, mask, out=da)
-    if scale != 1.0:
-        da *= scale
-    return da.sum(axis=0) if want_sums else None

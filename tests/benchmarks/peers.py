@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 
 from core import TrainConfig, Trainer
-from tui.benchmark import COURSE_TEST, COURSE_VALID, BoundEpoch, blas_info, synthetic_data
+from core.benchmark import COURSE_TEST, COURSE_VALID, BoundEpoch, blas_info, synthetic_data
 
 
 def nntrain_epochs(data, dtype):

@@ -445,14 +445,14 @@ def test_extra_column_that_is_not_ones_raises():
 
 @pytest.mark.parametrize("ones_column", [False, True], ids=["plain", "ones-column"])
 def test_fused_relu_and_product_give_the_same_result_in_any_block_size(monkeypatch, ones_column):
-    import core.network as network_module
+    import core.kernels as kernels_module
 
     net = small_net((5, 6, 5, 3))
     X, y = batch(n=11, n_in=5)
     inputs = with_ones_column(X, "float64") if ones_column else X
     results = []
-    for block_bytes in (network_module._FUSE_BYTES, 1, 3 * 6 * 8):  # one block; a row each; 3 rows
-        monkeypatch.setattr(network_module, "_FUSE_BYTES", block_bytes)
+    for block_bytes in (kernels_module._FUSE_BYTES, 1, 3 * 6 * 8):  # one block; a row each; 3 rows
+        monkeypatch.setattr(kernels_module, "_FUSE_BYTES", block_bytes)
         loss = net.train_batch(inputs, y)
         results.append((loss, net.forward(inputs).copy(), [g.copy() for g in net.grads]))
     for loss, logits, grads in results[1:]:

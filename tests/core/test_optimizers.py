@@ -251,3 +251,33 @@ def test_prescaled_gradients_give_the_same_steps(name):
         folded.step(p_folded, [g * folded.grad_scale for g in grads], scaled=True)
     for a, b in zip(p_plain, p_folded):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+
+
+# --------------------------------------------------------------------------- row-split updates
+
+
+@pytest.mark.parametrize("scaled", [False, True], ids=["plain", "prescaled"])
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_row_split_update_is_bit_identical_to_one_thread(monkeypatch, name, scaled):
+    """A weight matrix big enough to be split across the rowsplit threads gets exactly
+    the bits that one thread gives it, for every rule, over several steps."""
+    from core import rowsplit
+
+    shapes = [(700, 400), (400,)]  # 280,000 entries: above rowsplit.MIN_ELEMENTS
+    split = rowsplit.RowSplitter(threads=4)
+    assert len(split.blocks(*shapes[0])) == 4
+    grads_seq = random_grads(shapes, 3, seed=5)
+    results = []
+    for splitter in (rowsplit.RowSplitter(threads=1), split):
+        monkeypatch.setattr(rowsplit, "_shared", splitter)
+        params = [np.random.default_rng(6).normal(size=s) for s in shapes]
+        opt = make_optimizer(name, lr=0.05, momentum=0.9, v0=1e-3).setup(params)
+        for grads in grads_seq:
+            opt.step(params, [g * opt.grad_scale if scaled else g.copy() for g in grads], scaled=scaled)
+        results.append((params, opt.state()))
+    (p1, s1), (p4, s4) = results
+    for a, b in zip(p1, p4):
+        assert a.tobytes() == b.tobytes()
+    for key in s1:
+        assert np.asarray(s1[key]).tobytes() == np.asarray(s4[key]).tobytes(), key
+    assert not np.array_equal(p1[0], np.random.default_rng(6).normal(size=shapes[0]))

@@ -14,7 +14,16 @@ from ..errors import UserError
 def run(args: argparse.Namespace) -> int:
     from core.config import coerce
 
-    from ..benchmark import COURSE_TEST, COURSE_VALID, blas_info, measure, memory_probe, python_overhead_us, synthetic_data
+    from core.benchmark import (
+        COURSE_TEST,
+        COURSE_VALID,
+        blas_info,
+        measure,
+        memory_probe,
+        python_overhead_us,
+        synthetic_data,
+        train_eval_cost,
+    )
 
     hidden = coerce("hidden", args.hidden)
     batch = coerce("batch_size", args.batch_size)
@@ -35,6 +44,11 @@ def run(args: argparse.Namespace) -> int:
             report["results"].append(r.to_dict())
             print(f"{r.dtype:8} {r.batch:>6} {r.bound_s:8.3f} {r.nntrain_s:9.3f} {r.ratio:6.3f} {r.gflops:8.1f} "
                   f"{r.epochs_per_s:8.2f} {r.overhead_us_per_batch:12.0f} us {r.paired_q1:6.3f}-{r.paired_q3:.3f}")
+
+    report["train_eval"] = [train_eval_cost(data, hidden, dtype, args.epochs) for dtype in dtypes]
+    print("\ntrain eval (a clean forward pass over the training set), per full-batch epoch: " + "; ".join(
+        f"{t['dtype']} {t['eval_s']:.3f} s, {t['percent']:.1f}% (paired {t['paired_q1']:.0f}-{t['paired_q3']:.0f}%)"
+        for t in report["train_eval"]))
 
     if args.minibatch:
         report["python_overhead_us"] = python_overhead_us()

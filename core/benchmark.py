@@ -5,6 +5,10 @@ A.T@dO, dO@W1.T, X.T@dH; the evaluation's forward products), timed with NumPy on
 arrays of the same shapes and dtype: the physical limit of this machine's BLAS.
 `nntrain`: real epochs through `core.Trainer`, the code path the CLI and TUI use.
 The two are interleaved epoch by epoch so that machine noise hits both alike.
+`train_eval_cost`: what one clean forward pass over the training set adds to an epoch.
+
+NumPy and core only (threadpoolctl, if installed, names the BLAS); `nntrain bench`
+(tui/commands/bench.py) prints the report.
 """
 
 from __future__ import annotations
@@ -151,6 +155,32 @@ def measure(data, hidden=(1000,), batch_size: int = 0, dtype: str = "float32", e
     )
 
 
+def train_eval_cost(data, hidden=(1000,), dtype: str = "float32", epochs: int = 5) -> dict:
+    """Seconds of `network.evaluate(x_train, y_train)` (a clean forward pass over the
+    training set, the "train eval") against a full-batch epoch, interleaved after one
+    warm-up of each; medians, and the quartiles of the paired percentages."""
+    from core import TrainConfig, Trainer
+
+    config = TrainConfig(hidden=tuple(hidden), epochs=epochs + 1, batch_size=0, dtype=dtype, lr=1e-3, seed=0)
+    trainer = Trainer(config, data)
+    net, x, y = trainer.network, trainer.x_train, trainer.y_train
+    run = trainer.run()
+    next(run)
+    net.evaluate(x, y)
+    epochs_s, evals = [], []
+    for _ in range(epochs):
+        epochs_s.append(next(run).seconds)
+        start = time.perf_counter()
+        net.evaluate(x, y)
+        evals.append(time.perf_counter() - start)
+    run.close()
+    e, t = statistics.median(evals), statistics.median(epochs_s)
+    paired = sorted(100 * a / b for a, b in zip(evals, epochs_s))
+    q1, _, q3 = statistics.quantiles(paired, n=4) if len(paired) > 1 else (paired[0],) * 3
+    return {"dtype": dtype, "eval_s": e, "epoch_s": t, "percent": 100 * e / t, "paired_q1": q1, "paired_q3": q3,
+            "samples": {"eval": evals, "epoch": epochs_s}}
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far, in MiB.
 
@@ -188,7 +218,7 @@ def memory_probe(n: int, hidden: tuple[int, ...], dtype: str) -> dict:
 
     code = (
         "import resource, numpy as np\n"
-        "from tui.benchmark import synthetic_data, peak_rss_mb, current_rss_mb\n"
+        "from core.benchmark import synthetic_data, peak_rss_mb, current_rss_mb\n"
         "from core import TrainConfig, Trainer\n"
         "base = current_rss_mb()\n"
         f"data = synthetic_data({n}, {COURSE_VALID}, {COURSE_TEST})\n"
