@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         if args.preset or args.config:
             raise UserError("--resume continues a run as it was; --preset and --config do not apply")
         config = resumed_config(ckpt, overrides)
-        data = load_dataset(config.data, config.split or None)
+        data = load_dataset(config.data, config.split or None, preprocess=ckpt.preprocess)
         try:
             trainer = trainer_from_checkpoint(ckpt, data, config)
             del data  # the trainer holds its own copy
