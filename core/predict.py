@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from .checkpoint import Checkpoint
-from .datasets import TABULAR, DatasetError
+from .datasets import PIXELS, TABULAR, DatasetError, Preprocess
 from .datasets.imagefile import ImageReadError, is_image_name, read_image, resize, to_channels
 from .network import Network
 
@@ -124,19 +124,29 @@ def _folder_images(folder: Path, class_names: Sequence[str]) -> list[Item]:
     return items
 
 
-def image_row(image: np.ndarray, ckpt: Checkpoint) -> tuple[np.ndarray, list[str]]:
-    """A decoded image as the model's raw row ``(h*w*c,)`` uint8, and notes on what changed."""
+def image_row(image: np.ndarray, image_shape: Sequence[int]) -> tuple[np.ndarray, list[str]]:
+    """A decoded image ``(h, w)`` or ``(h, w, 3)`` uint8 as a raw row ``(h*w*c,)`` uint8
+    for a model of ``image_shape``, and notes on what was changed to fit."""
     notes = []
-    shape = ckpt.image_shape
-    channels = ckpt.channels
+    channels = int(image_shape[2]) if len(image_shape) == 3 else 1
     have = 1 if image.ndim == 2 else image.shape[2]
     if have != channels:
         image = to_channels(image, channels)
         notes.append("colour converted to grey" if channels == 1 else "grey converted to colour")
-    if image.shape[:2] != tuple(shape[:2]):
-        notes.append(f"resized from {image.shape[1]}x{image.shape[0]} to {shape[1]}x{shape[0]}")
-        image = resize(image, (shape[0], shape[1]))
+    h, w = int(image_shape[0]), int(image_shape[1])
+    if image.shape[:2] != (h, w):
+        notes.append(f"resized from {image.shape[1]}x{image.shape[0]} to {w}x{h}")
+        image = resize(image, (h, w))
     return image.reshape(-1), notes
+
+
+def image_inputs(rows: np.ndarray, preprocess: Preprocess) -> np.ndarray:
+    """Raw image rows ``(n, n_in)`` uint8 as the network's float32 inputs ``(n, n_in)``."""
+    if preprocess.kind == PIXELS and preprocess.divisor != 255.0:
+        # The model was trained on pixels already scaled (e.g. floats in [0, 1]): a
+        # decoded file's 0..255 is brought into the same range first.
+        rows = rows.astype(np.float32) * np.float32(preprocess.divisor / 255.0)
+    return preprocess.apply(rows)
 
 
 def predict_items(
@@ -172,7 +182,7 @@ def _predict_images(items: list[Item], ckpt: Checkpoint, net: Network, on_error)
     rows, kept = [], []
     for item in items:
         try:
-            row, notes = image_row(read_image(item.path), ckpt)
+            row, notes = image_row(read_image(item.path), ckpt.image_shape)
         except ImageReadError as error:
             on_error(item.path, str(error))
             continue
@@ -180,13 +190,7 @@ def _predict_images(items: list[Item], ckpt: Checkpoint, net: Network, on_error)
         kept.append((item, notes))
     if not rows:
         return
-    x = np.stack(rows)
-    prep = ckpt.preprocess
-    if prep.kind == "pixels" and prep.divisor != 255.0:
-        # The model was trained on pixels already scaled (e.g. floats in [0, 1]): a
-        # decoded file's 0..255 is brought into the same range first.
-        x = x.astype(np.float32) * np.float32(prep.divisor / 255.0)
-    proba = net.predict_proba(prep.apply(x))
+    proba = net.predict_proba(image_inputs(np.stack(rows), ckpt.preprocess))
     for (item, notes), p in zip(kept, proba):
         yield Prediction(str(item.path), p, item.true, tuple(notes))
 
