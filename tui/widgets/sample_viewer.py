@@ -32,7 +32,7 @@ from ..screens.path_prompt import PathPrompt
 from ..own_image import OwnImage, OwnImageError, predict_own_image
 
 UPPER_HALF = "▀"
-EMPTY = "No samples yet: they appear when a run ends, or open a model.npz (ctrl+o)."
+EMPTY = "No samples yet: they appear when a run ends, or open a model.npz (ctrl+o); then o predicts an image file of your own."
 
 
 TABLE_ROWS = 12  # features listed for a tabular sample
