@@ -604,7 +604,11 @@ def test_datasets_package_imports_only_numpy_and_stdlib():
                     for alias in node.names}
         imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                      if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
-        assert imported - set(sys.stdlib_module_names) <= {"numpy"}, module.name
-        # Relative imports stay inside the package: core.datasets needs nothing else from core.
-        assert all(node.level <= 1 for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)), module.name
+        # Pillow only in the image-file decoder (lazily: see test_import_hygiene).
+        allowed = {"numpy", "PIL"} if module.name == "imagefile.py" else {"numpy"}
+        assert imported - set(sys.stdlib_module_names) <= allowed, module.name
+        # Relative imports stay inside the package: core.datasets needs nothing else from core,
+        # except the cache's atomic writes.
+        outside = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level > 1}
+        assert outside <= ({"atomic"} if module.name == "cache.py" else set()), module.name
 
