@@ -16,14 +16,14 @@ from __future__ import annotations
 import json
 import os
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .atomic import atomic_open
 from .config import ConfigError, TrainConfig, build_config, config_from_dict
-from .datasets import NPZ_READ_ERRORS, Dataset
+from .datasets import IMAGE, NPZ_READ_ERRORS, TABULAR, Dataset, Preprocess
 from .network import Network
 from .trainer import EpochRecord, Trainer
 
@@ -43,6 +43,7 @@ class Checkpoint:
     params: dict[str, np.ndarray]
     best_params: dict[str, np.ndarray]
     optimizer: dict[str, np.ndarray]
+    _preprocess: Preprocess = field(default_factory=Preprocess, repr=False)
 
     @property
     def history(self) -> list[EpochRecord]:
@@ -112,6 +113,26 @@ class Checkpoint:
             return "best", self.best_epoch, why
         return "final", self.weights_epoch, why
 
+    @property
+    def preprocess(self) -> Preprocess:
+        """How raw inputs become this network's inputs (pixels / 255 for old model files)."""
+        return self._preprocess
+
+    @property
+    def image_shape(self) -> tuple[int, ...]:
+        """``(h, w)``, ``(h, w, c)`` or ``(1, n_features)`` as the dataset had it."""
+        shape = (self.meta.get("dataset") or {}).get("image_shape")
+        return tuple(int(s) for s in shape) if shape else (1, self.sizes[0])
+
+    @property
+    def data_kind(self) -> str:
+        """"image" or "tabular"; model files from before tabular data are images."""
+        return (self.meta.get("dataset") or {}).get("kind") or IMAGE
+
+    @property
+    def channels(self) -> int:
+        return self.image_shape[2] if len(self.image_shape) == 3 else 1
+
     def network(self, best: bool = False) -> Network:
         """The file's own weights (the last epoch's in model.npz), or with `best` the best
         epoch's."""
@@ -141,6 +162,8 @@ def save_checkpoint(trainer: Trainer, path: str | os.PathLike, best: bool = Fals
         for key, a in trainer.optimizer.state().items():
             arrays[f"opt.{key}"] = a
     result = "best" if trainer.restores_best and trainer.best_epoch else "final"
+    for key, a in trainer.data.preprocess.arrays().items():
+        arrays[f"prep.{key}"] = a
     meta = {
         "format": FORMAT,
         "version": VERSION,
@@ -160,7 +183,9 @@ def save_checkpoint(trainer: Trainer, path: str | os.PathLike, best: bool = Fals
             "source": trainer.data.source,
             "split": trainer.data.split,
             "image_shape": list(trainer.data.image_shape),
+            "kind": trainer.data.kind,
         },
+        "preprocess": trainer.data.preprocess.to_meta(),
         "class_names": list(trainer.data.class_names),
     }
     arrays["meta"] = np.array(json.dumps(meta))
@@ -220,7 +245,34 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
                 raise CheckpointError(f"{p}: {prefix} {name} should be float {shape}, found {found}")
             if not np.isfinite(a).all():
                 raise CheckpointError(f"{p}: {prefix} {name} holds NaN or infinite values")
-    return Checkpoint(p, config, meta, params, best, opt)
+    preprocess = _check_preprocess(p, meta, arrays, sizes)
+    return Checkpoint(p, config, meta, params, best, opt, preprocess)
+
+
+def _check_preprocess(p: Path, meta: dict, arrays: dict[str, np.ndarray], sizes: list[int]) -> Preprocess:
+    """The stored preprocess and input shape, checked against the network's input size."""
+    n_in = sizes[0]
+    stored = {k[5:]: v for k, v in arrays.items() if k.startswith("prep.")}
+    for key, a in stored.items():
+        if a.shape != (n_in,) or a.dtype.kind != "f":
+            raise CheckpointError(f"{p}: prep.{key} should be float ({n_in},), found {a.dtype} {a.shape}")
+        if not np.isfinite(a).all():
+            raise CheckpointError(f"{p}: prep.{key} holds NaN or infinite values")
+        if key == "std" and not (a > 0).all():
+            raise CheckpointError(f"{p}: prep.std must be positive, found {float(a.min()):g}")
+    dataset = meta.get("dataset") or {}
+    try:
+        preprocess = Preprocess.from_stored(meta.get("preprocess"), stored)
+        shape = dataset.get("image_shape")
+        if shape is not None:
+            shape = [int(s) for s in shape]
+            if not 2 <= len(shape) <= 3 or min(shape) < 1 or int(np.prod(shape)) != n_in:
+                raise ValueError(f"image_shape {shape} does not give the network's {n_in} inputs")
+        if dataset.get("kind", IMAGE) not in (IMAGE, TABULAR):
+            raise ValueError(f"dataset kind {dataset.get('kind')!r}")
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"{p}: unreadable model metadata ({_short(exc)})") from None
+    return preprocess
 
 
 def _opt_slots(opt: dict[str, np.ndarray]) -> set[str]:
@@ -269,6 +321,10 @@ def trainer_from_checkpoint(ckpt: Checkpoint, data: Dataset, config: TrainConfig
         raise CheckpointError(
             f"{ckpt.path}: network {ckpt.sizes} does not fit dataset {data.name} "
             f"({data.n_features} features, {data.n_classes} classes) and hidden {config.hidden}"
+        )
+    if data.preprocess.kind != ckpt.preprocess.kind:
+        raise CheckpointError(
+            f"{ckpt.path}: the model's inputs were {ckpt.preprocess.describe()}; {data.name}'s are {data.preprocess.describe()}"
         )
     trainer = Trainer(config, data)
     trainer.network.load_state(ckpt.params)

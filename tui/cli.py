@@ -46,6 +46,12 @@ def build_parser() -> Parser:
     p.add_argument("--weights", choices=("auto", "final", "best"), default="auto",
                    help="auto: the run's result (the best epoch's if it restored them, else the last); final; best")
 
+    p = sub.add_parser("predict", help="a model's classes for image files, folders of images or data files")
+    p.add_argument("model", metavar="MODEL.npz")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, folders of images, or .npz/.npy/.csv/IDX data")
+    p.add_argument("--top", type=int, default=3, metavar="K", help="classes to list per input (default 3)")
+    p.add_argument("--json", action="store_true", help="one JSON object per input")
+
     p = sub.add_parser("gradcheck", help="finite differences against backprop, in float64")
     p.add_argument("--hidden", default="8,6", metavar="SIZES", help="hidden sizes of the test network (default 8,6)")
     p.add_argument("--seed", default="0", metavar="N")
@@ -99,6 +105,8 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
             from .commands.train import run
         elif command == "evaluate":
             from .commands.evaluate import run
+        elif command == "predict":
+            from .commands.predict import run
         elif command == "gradcheck":
             from .commands.gradcheck import run
         elif command == "bench":

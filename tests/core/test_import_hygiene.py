@@ -52,7 +52,6 @@ def test_core_source_imports_only_numpy_and_the_standard_library():
     from pathlib import Path
 
     allowed = set(sys.stdlib_module_names) | {"numpy", "core", "tomli"}
-    optional_inside_functions = {"benchmark.py": {"threadpoolctl"}}
     core_dir = Path(__file__).resolve().parents[2] / "core"
     found = {}
     for path in core_dir.rglob("*.py"):

@@ -14,7 +14,7 @@ def run(args: argparse.Namespace) -> int:
     ckpt = load_checkpoint(args.model)
     data_path = str(Path(args.data).expanduser().resolve()) if args.data else ckpt.config.data
     split = args.split if args.split is not None else (ckpt.config.split if not args.data else "")
-    data = load_dataset(data_path, split or None)
+    data = load_dataset(data_path, split or None, preprocess=ckpt.preprocess)
     try:
         which, epoch, why = ckpt.weights(getattr(args, "weights", "auto") or "auto")
     except CheckpointError as exc:

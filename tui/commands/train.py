@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--resume continues a run as it was; --preset and --config do not apply")
         config = resumed_config(ckpt, overrides)
         with loading_bar(args.quiet or args.jsonl) as progress:
-            data = load_dataset(config.data, config.split or None, progress=progress)
+            data = load_dataset(config.data, config.split or None, progress=progress, preprocess=ckpt.preprocess)
         print_notes(data)
         try:
             trainer = trainer_from_checkpoint(ckpt, data, config)
