@@ -15,7 +15,7 @@ from tui.app import NNTrainApp
 from tui.widgets.epoch_log import EpochLog
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.runs_table import RunsTable
-from tui_support import SIZE, async_test, finish_run, set_field, tiny_config, wait_until
+from tui_support import SIZE, async_test, finish_run, set_field, tiny_config, wait_for_run, wait_until
 
 
 @async_test
@@ -186,10 +186,10 @@ async def test_quitting_during_a_run_stops_the_worker_cleanly(tiny_npz):
 
 @async_test
 async def test_headless_start_for_the_benchmark(tiny_npz):
-    """The documented entry point: NNTrainApp(config, start=True) + wait_for_run()."""
+    """The documented entry point: NNTrainApp(config, start=True), then wait while app.training."""
     app = NNTrainApp(tiny_config(tiny_npz, epochs=3), start=True)
     async with app.run_test(size=SIZE):
-        run = await app.wait_for_run(timeout=30)
+        run = await wait_for_run(app, timeout=30)
         trainer = app.current_run.trainer
     assert run is app.current_run and trainer.status in FINAL_STATES
     seconds = [r.seconds for r in trainer.history]
@@ -200,7 +200,7 @@ async def test_headless_start_for_the_benchmark(tiny_npz):
 async def test_start_true_with_an_invalid_prefill_does_not_hang(tiny_npz):
     app = NNTrainApp(tiny_config(tiny_npz).replace(data=str(tiny_npz) + ".missing"), start=True)
     async with app.run_test(size=SIZE):
-        assert await app.wait_for_run(timeout=10) is None
+        assert await wait_for_run(app, timeout=10) is None
         assert app.runs == []
 
 
@@ -260,7 +260,7 @@ async def test_app_shortens_the_gil_switch_interval_while_it_runs(tiny_npz):
     # wait for it while mounted and puts the interpreter's setting back afterwards.
     import sys
 
-    from tui.app import SWITCH_INTERVAL
+    from tui.redraw import SWITCH_INTERVAL
 
     before = sys.getswitchinterval()
     assert before != SWITCH_INTERVAL
