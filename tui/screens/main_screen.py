@@ -90,7 +90,9 @@ class MainScreen(Screen):
     # -- drawing ------------------------------------------------------------------
     def show_run(self, run: Run | None) -> None:
         """Make the log, title, table cursor, confusion matrix and samples show `run`."""
-        self.epoch_log.show_run(run)
+        if run is not None or self.epoch_log.shown is not None:
+            # Clearing an empty log is not free: DataTable.clear() recomputes its columns.
+            self.epoch_log.show_run(run)
         self.train_right.border_title = run.summary if run else "no run yet: ctrl+r starts one"
         if run is not None:
             self.runs_table.select_run(run)
