@@ -125,6 +125,10 @@ class NNTrainApp(App[int]):
         await self.main_screen.composed.wait()  # its widgets are mounted in its own task
         self._scoped.enter_context(switch_interval(SWITCH_INTERVAL))
         self.set_interval(POLL_SECONDS, self._poll, name="poll")
+        # The charts register a new theme's colours with plotext when it changes; a plot
+        # built in between (under the new theme's name, with plotext's default colours)
+        # would otherwise stay up; so replot once every subscriber has seen the change.
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.call_after_refresh(self.main_screen.replot_charts))
         self._show(None)
         self._state_changed()
         if self.start_on_mount:

@@ -113,6 +113,10 @@ class MainScreen(Screen):
         self.chart_legend.update(self.loss_chart.legend(), layout=False)
         self.compare_legend.update(self.compare_loss.legend(), layout=False)
 
+    def replot_charts(self) -> None:
+        for chart in self.charts:
+            chart.replot()
+
     def chart_seconds(self) -> float:
         """What the last builds of the charts on view cost (the redraw throttle spaces by it)."""
         return sum(chart.build_seconds for chart in self.charts if chart.display)
