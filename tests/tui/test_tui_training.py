@@ -268,3 +268,81 @@ async def test_app_shortens_the_gil_switch_interval_while_it_runs(tiny_npz):
     async with app.run_test(size=SIZE):
         assert sys.getswitchinterval() == SWITCH_INTERVAL
     assert sys.getswitchinterval() == before
+
+
+@async_test
+async def test_loading_progress_and_dataset_warnings_reach_the_status_line(tiny_npz, monkeypatch):
+    # The loader reports progress and returns warnings (the formats helper implements
+    # both in core); a stand-in loader checks what the app does with them.
+    import dataclasses
+
+    import tui.session
+    from core import load_dataset
+
+    release = threading.Event()
+
+    def slow_loader(path, split=None, progress=None, preprocess=None):
+        for done in range(1, 4200):
+            progress(done, 18724, "decoding images")
+        time.sleep(0.3)  # longer than the throttle's interval: the next report gets through
+        progress(4200, 18724, "decoding images")
+        release.wait(10)
+        data = load_dataset(path, split)
+        return dataclasses.replace(data, warnings=("2 unreadable files skipped", "class 'c' has no test images"))
+
+    monkeypatch.setattr(tui.session, "load_dataset", slow_loader)
+    # Long enough that the run's end does not replace the status line before it is read.
+    app = NNTrainApp(tiny_config(tiny_npz, epochs=100_000, batch_size=4))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+r")
+        await wait_until(lambda: "decoding images 4200/18724" in app.status.message, 10)
+        assert f"loading {tiny_npz.name}: decoding images 4200/18724" in app.status.message
+        release.set()
+        await wait_until(lambda: "2 unreadable files skipped" in app.status.message, 10)
+        assert "class 'c' has no test images" in app.status.message
+        toasts = [(n.message, n.severity) for n in app._notifications]
+        assert ("2 unreadable files skipped", "warning") in toasts
+        assert ("class 'c' has no test images", "warning") in toasts
+        await pilot.press("ctrl+t")
+        run = await finish_run(app, pilot)
+        assert run.state == "stopped" and run.data.warnings
+
+
+def test_progress_throttle_passes_a_few_reports_and_always_the_last():
+    from tui.redraw import ProgressThrottle
+
+    sent = []
+    throttle = ProgressThrottle(lambda *report: sent.append(report), seconds=3600)
+    for done in range(1, 1001):
+        throttle(done, 1000, "decoding images")
+    assert sent == [(1, 1000, "decoding images"), (1000, 1000, "decoding images")]
+
+
+@async_test
+async def test_a_finished_run_is_evaluated_with_the_trainers_result_network(tiny_npz, monkeypatch):
+    # Issue 13: trainer.result_network() gives the weights the run's result uses; the
+    # app evaluates those (and trainer.network while the method does not exist).
+    import tui.app
+    from core import Trainer
+
+    used = []
+    real_evaluate = tui.app.evaluate
+
+    def spy(network, x, y):
+        used.append(network)
+        return real_evaluate(network, x, y)
+
+    sentinel_calls = []
+
+    def result_network(self):
+        sentinel_calls.append(self)
+        return self.network
+
+    monkeypatch.setattr(tui.app, "evaluate", spy)
+    monkeypatch.setattr(Trainer, "result_network", result_network, raising=False)
+    app = NNTrainApp(tiny_config(tiny_npz, epochs=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+r")
+        run = await finish_run(app, pilot)
+    assert sentinel_calls == [run.trainer] and used == [run.trainer.network]
+    assert run.evaluation is not None
