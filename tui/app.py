@@ -1,33 +1,21 @@
-"""The nntrain Textual app: a parameter form, live charts and log, runs, diagnostics.
+"""The nntrain Textual app: bindings, actions and the handlers of what workers report.
 
-Structure
----------
-- `session.Session` holds the runs: `current_run` (the latest one started: the status
-  line follows it) and `shown_run` (the one the charts, log, confusion matrix and
-  samples show; highlight a row of the Runs table to change it).
+- `session.Session` holds the runs (`current_run`: the latest one started, which the
+  status line follows; `shown_run`: the one the charts, log, confusion matrix and
+  samples show) and does the reading and building that workers need.
 - `screens.main_screen.MainScreen` holds the widgets and draws a run on them.
-- Training happens in a thread worker (`_train`) that loads the dataset, builds a
-  `core.Trainer` and runs `for record in trainer.run(): run.buffer.append(...)`. It
-  never waits on the UI; it posts `RunStarted` (with the trainer and the data) and
-  `RunEnded` (with the test-set evaluation), and the handlers put those into the run.
-  A 0.2 s timer (`_poll`) takes new epochs from the buffer; the log and the charts are
-  redrawn from them as `redraw.RedrawThrottle` allows, and at once when the run ends.
-- Start / Pause / Resume / Stop / Save / Open / Continue are app actions with
-  priority key bindings; `check_action` greys them out (or hides them) when they do
-  not apply, driven by the `run_state` and `form_valid` reactives.
+- `_train` (a thread worker) builds the trainer, posts `RunStarted(run, trainer, data)`,
+  appends each epoch to `run.buffer` (never waiting on the UI) and posts
+  `RunEnded(run, evaluation)`; the handlers put those into the run, on the UI thread.
+  A 0.2 s timer takes new epochs from the buffer and redraws as `redraw.RedrawThrottle`
+  allows; the end of a run redraws at once.
+- `check_action` greys out what does not apply, driven by the `run_state` and
+  `form_valid` reactives, whose watchers update the form, charts and footer.
 
-Headless use (benchmarks, tests)
---------------------------------
-`NNTrainApp(config, start=True)` starts training as soon as it is mounted; under
-`App.run_test()` wait while `app.training`, then read the finished trainer::
-
-    app = NNTrainApp(build_config(overrides={"hidden": "64", "epochs": "5"}), start=True)
-    async with app.run_test(size=(80, 24)):
-        while app.training:
-            await asyncio.sleep(0.02)
-        trainer = app.current_run.trainer  # a core.Trainer
-
-`app.add_run(run)` feeds a ready-made `Run` (e.g. a fixed history) without training.
+Headless (benchmarks, tests): `NNTrainApp(config, start=True)` starts training once
+mounted; under `App.run_test()` wait while `app.training`, then read
+`app.current_run.trainer`. `app.add_run(run)` feeds a ready-made `Run` (e.g. a fixed
+history) without training.
 """
 
 from __future__ import annotations
@@ -43,34 +31,20 @@ from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 
-from core import (
-    PAUSED,
-    CheckpointError,
-    ConfigError,
-    DatasetError,
-    TrainConfig,
-    Trainer,
-    evaluate,
-    new_run_dir,
-    trainer_from_checkpoint,
-    write_run,
-)
-from core.checkpoint import resumed_config
+from core import PAUSED, ConfigError, TrainConfig, new_run_dir, write_run
 
 from .messages import FormValidity, LoadProgress, OpenFailed, RunEnded, RunFailed, RunSaved, RunsOpened, RunStarted
 from .redraw import POLL_SECONDS, SWITCH_INTERVAL, ProgressThrottle, RedrawThrottle, switch_interval
 from .run_buffer import FOLDER, MODEL, Run
 from .screens.main_screen import MainScreen
 from .screens.path_prompt import PathPrompt
-from .session import OpenError, Session
+from .session import OpenError, Session, StartError
 from .widgets.param_form import ParamForm
 from .widgets.runs_table import RunsTable
 from .widgets.status_line import StatusLine
 
 __all__ = ["NNTrainApp", "SWITCH_INTERVAL"]
 
-# Fields of the form a continued model takes (a subset of core.checkpoint.RESUMABLE).
-CONTINUABLE = ("epochs", "early_stop")
 # The actions whose availability the footer shows.
 STATEFUL = ("start", "pause", "resume", "stop", "save", "continue")
 
@@ -257,23 +231,16 @@ class NNTrainApp(App[int]):
         run = self.session.shown
         if run is None or run.checkpoint is None or self.session.live is not None:
             return
-        done = len(run.checkpoint.history)
         try:
-            form_config = self.form.config()
-            changes = {name: getattr(form_config, name) for name in CONTINUABLE}
+            config = self.session.continued_config(run, self.form.config())
         except ConfigError as exc:
             self._say(f"cannot continue: {exc}", severity="error")
-            return
-        if changes["epochs"] <= done:
-            self._say(f"{run.name} has {done} epochs: set Epochs above {done} to continue it", severity="warning")
-            self.form.input("epochs").focus()
-            return
-        try:
-            config = resumed_config(run.checkpoint, changes)
-        except (CheckpointError, ConfigError) as exc:
-            self._say(f"cannot continue: {exc}", severity="error")
-            return
-        self.start_run(config, checkpoint_run=run)
+        except StartError as exc:
+            self._say(str(exc), severity="warning" if exc.field else "error")
+            if exc.field:
+                self.form.input(exc.field).focus()
+        else:
+            self.start_run(config, checkpoint_run=run)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train", name="train")
     def _train(self, run: Run, checkpoint=None) -> None:
@@ -290,17 +257,9 @@ class NNTrainApp(App[int]):
     def _train_run(self, run: Run, checkpoint) -> None:
         progress = ProgressThrottle(lambda done, total, what: self.post_message(LoadProgress(run, done, total, what)))
         try:
-            data = self.session.load_data(run.config, progress)
-            trainer = (trainer_from_checkpoint(checkpoint, data, run.config) if checkpoint is not None
-                       else Trainer(run.config, data))
-        except DatasetError as exc:
-            self.post_message(RunFailed(run, str(exc), field="data"))
-            return
-        except (CheckpointError, ConfigError) as exc:
-            self.post_message(RunFailed(run, str(exc)))
-            return
-        except MemoryError:
-            self.post_message(RunFailed(run, f"not enough memory for hidden {run.config.hidden} with this dataset"))
+            trainer, data = self.session.build_trainer(run, checkpoint, progress)
+        except StartError as exc:
+            self.post_message(RunFailed(run, str(exc), field=exc.field))
             return
         self.post_message(RunStarted(run, trainer, data))  # the handler attaches the trainer
         if not run.stop_requested:
@@ -308,13 +267,7 @@ class NNTrainApp(App[int]):
                 run.buffer.append(record, trainer.best_epoch)
                 if run.stop_requested:  # a stop asked for before the handler attached the trainer
                     trainer.stop()
-        evaluation = None
-        if not self.session.quitting:
-            # For the integrator: trainer.result_network() (issue 13) gives the weights the
-            # run's result uses (the best epoch's after an early stop restored them); until
-            # it lands, trainer.network holds those weights.
-            network = getattr(trainer, "result_network", lambda: trainer.network)()
-            evaluation = evaluate(network, data.x_test, data.y_test)
+        evaluation = None if self.session.quitting else self.session.evaluate_result(trainer, data)
         trainer.release_data()  # the run keeps its trainer (for Save), not the trainer's data copy
         self.post_message(RunEnded(run, evaluation))
 
@@ -344,14 +297,10 @@ class NNTrainApp(App[int]):
         else:
             self._throttle.charts_dirty = True
             self._draw(force=True)
-        best = run.best
-        summary = f"{run.label} {run.status}"
-        if best is not None:
-            summary += f": best valid {100 * best.valid_acc:.1f}% at epoch {best.epoch}, test {100 * best.test_acc:.1f}%"
         if run.status == "diverged":
             self._say(f"{run.label}: {run.message}", severity="error", title="diverged")
         else:
-            self._say(summary + (f" ({run.message})" if run.status == "early-stopped" else ""))
+            self._say(run.outcome)
         self._refresh_status()
 
     def on_run_failed(self, message: RunFailed) -> None:

@@ -14,22 +14,39 @@ from pathlib import Path
 
 from core import (
     CheckpointError,
+    ConfigError,
     Dataset,
     DatasetError,
+    Evaluation,
     RunError,
     TrainConfig,
+    Trainer,
     evaluate,
     load_checkpoint,
     load_dataset,
     read_run,
+    trainer_from_checkpoint,
 )
+from core.checkpoint import resumed_config
 from core.datasets.load import Progress
 
 from .run_buffer import FOLDER, MODEL, Run
 
 
+# Fields of the form a continued model takes (a subset of core.checkpoint.RESUMABLE).
+CONTINUABLE = ("epochs", "early_stop")
+
+
 class OpenError(Exception):
     """A path given to Open gave no run; the message is one line."""
+
+
+class StartError(Exception):
+    """A run could not start; the message is one line, `field` the form field to blame."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Session:
@@ -76,6 +93,19 @@ class Session:
         run.begin()
         return run
 
+    def continued_config(self, run: Run, form_config: TrainConfig) -> TrainConfig:
+        """The config that continues `run`'s model with the form's CONTINUABLE fields.
+
+        Raises StartError (field "epochs" when Epochs is not above what it has)."""
+        done = len(run.checkpoint.history)
+        changes = {name: getattr(form_config, name) for name in CONTINUABLE}
+        if changes["epochs"] <= done:
+            raise StartError(f"{run.name} has {done} epochs: set Epochs above {done} to continue it", "epochs")
+        try:
+            return resumed_config(run.checkpoint, changes)
+        except (CheckpointError, ConfigError) as exc:
+            raise StartError(f"cannot continue: {exc}") from exc
+
     def add(self, run: Run, *, current: bool = False) -> Run:
         """Number `run` after the last one and keep it; make it the current run if asked."""
         run.number = self.runs[-1].number + 1 if self.runs else 1
@@ -113,6 +143,29 @@ class Session:
         with self._data_lock:
             self._data_cache = (key, data)
         return data
+
+    def build_trainer(self, run: Run, checkpoint=None, progress: Progress | None = None) -> tuple[Trainer, Dataset]:
+        """The trainer for `run` (continuing `checkpoint`) and its data; raises StartError."""
+        try:
+            data = self.load_data(run.config, progress)
+            if checkpoint is not None:
+                return trainer_from_checkpoint(checkpoint, data, run.config), data
+            return Trainer(run.config, data), data
+        except DatasetError as exc:
+            raise StartError(str(exc), field="data") from exc
+        except (CheckpointError, ConfigError) as exc:
+            raise StartError(str(exc)) from exc
+        except MemoryError as exc:
+            raise StartError(f"not enough memory for hidden {run.config.hidden} with this dataset") from exc
+
+    @staticmethod
+    def evaluate_result(trainer: Trainer, data: Dataset) -> Evaluation:
+        """The test-set evaluation of the weights the run's result uses."""
+        # For the integrator: trainer.result_network() (issue 13) gives the weights the
+        # run's result uses (the best epoch's after an early stop restored them); until
+        # it lands, trainer.network holds those weights.
+        network = getattr(trainer, "result_network", lambda: trainer.network)()
+        return evaluate(network, data.x_test, data.y_test)
 
     def open_path(self, path_text: str) -> tuple[list[Run], list[str]]:
         """Runs from a model file, a run folder or a folder of run folders, and one-line

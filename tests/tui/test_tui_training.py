@@ -322,11 +322,11 @@ def test_progress_throttle_passes_a_few_reports_and_always_the_last():
 async def test_a_finished_run_is_evaluated_with_the_trainers_result_network(tiny_npz, monkeypatch):
     # Issue 13: trainer.result_network() gives the weights the run's result uses; the
     # app evaluates those (and trainer.network while the method does not exist).
-    import tui.app
+    import tui.session
     from core import Trainer
 
     used = []
-    real_evaluate = tui.app.evaluate
+    real_evaluate = tui.session.evaluate
 
     def spy(network, x, y):
         used.append(network)
@@ -338,7 +338,7 @@ async def test_a_finished_run_is_evaluated_with_the_trainers_result_network(tiny
         sentinel_calls.append(self)
         return self.network
 
-    monkeypatch.setattr(tui.app, "evaluate", spy)
+    monkeypatch.setattr(tui.session, "evaluate", spy)
     monkeypatch.setattr(Trainer, "result_network", result_network, raising=False)
     app = NNTrainApp(tiny_config(tiny_npz, epochs=2))
     async with app.run_test(size=SIZE) as pilot:
