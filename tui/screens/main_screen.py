@@ -91,7 +91,8 @@ class MainScreen(Screen):
     def show_run(self, run: Run | None) -> None:
         """Make the log, title, table cursor, confusion matrix and samples show `run`."""
         if run is not None or self.epoch_log.shown is not None:
-            # Clearing an empty log is not free: DataTable.clear() recomputes its columns.
+            # An empty log is left alone: clearing it once its columns exist narrowed them
+            # (the header widths) for the rows added next.
             self.epoch_log.show_run(run)
         self.train_right.border_title = run.summary if run else "no run yet: ctrl+r starts one"
         if run is not None:
