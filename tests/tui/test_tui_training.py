@@ -346,3 +346,15 @@ async def test_a_finished_run_is_evaluated_with_the_trainers_result_network(tiny
         run = await finish_run(app, pilot)
     assert sentinel_calls == [run.trainer] and used == [run.trainer.network]
     assert run.evaluation is not None
+
+
+def test_session_and_redraw_modules_do_not_import_textual():
+    """The session model and the throttles are plain Python: testable and reusable
+    without a terminal (the same rule as core's)."""
+    import subprocess
+    import sys
+
+    code = "import sys, tui.session, tui.redraw, tui.run_buffer; print('textual' in sys.modules, 'rich' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "False"]
