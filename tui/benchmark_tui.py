@@ -29,12 +29,10 @@ def _in_app(config: TrainConfig, size: tuple[int, int]) -> tuple[list[float], li
         app = NNTrainApp(config, start=True)
         lags: list[float] = []
         async with app.run_test(size=size):
-            done = asyncio.ensure_future(app.wait_for_run())
-            while not done.done():
+            while app.training:  # a run starts just after the first refresh, then trains
                 t = time.perf_counter()
                 await asyncio.sleep(0.005)
                 lags.append(time.perf_counter() - t - 0.005)
-            await done
             return [r.seconds for r in app.current_run.trainer.history][1:], lags
 
     return asyncio.run(go())

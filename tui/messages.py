@@ -2,16 +2,24 @@
 
 Workers post these once per event (a run started, ended, a folder was read), never
 once per epoch: epochs travel through `run_buffer.RunBuffer`, which the UI polls.
+What a worker made (a trainer, a dataset, an evaluation, opened runs) travels inside
+the message, and the handler on the UI thread puts it into the run or the session:
+only the UI thread changes a run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 from textual.strip import Strip
 
 from .run_buffer import Run
+
+if TYPE_CHECKING:
+    from core import Dataset, Evaluation, Trainer
 
 
 @dataclass
@@ -19,13 +27,31 @@ class RunStarted(Message):
     """The worker loaded the dataset and built the trainer; epochs follow."""
 
     run: Run
+    trainer: "Trainer"
+    data: "Dataset"
+
+
+@dataclass
+class LoadProgress(Message):
+    """How far the worker is in loading a run's dataset; a burst collapses into the last."""
+
+    run: Run
+    done: int
+    total: int
+    what: str
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoadProgress) and message.run is self.run
 
 
 @dataclass
 class RunEnded(Message):
-    """The worker's loop is over (finished, stopped, early-stopped or diverged)."""
+    """The worker's loop is over (finished, stopped, early-stopped or diverged).
+
+    `evaluation` is the result network's on the test set (None when quitting)."""
 
     run: Run
+    evaluation: "Evaluation | None" = None
 
 
 @dataclass
@@ -54,7 +80,10 @@ class OpenFailed(Message):
 
 @dataclass
 class RunSaved(Message):
+    """The save worker wrote `run` to `path`, or could not (`error`, one line)."""
+
     run: Run
+    path: Path
     error: str = ""
 
 

@@ -100,6 +100,15 @@ class Run:
         return self.history[self.best_epoch - 1] if 0 < self.best_epoch <= len(self.history) else None
 
     @property
+    def outcome(self) -> str:
+        """One line for the user once the run has ended: its state and best epoch."""
+        best = self.best
+        line = f"{self.label} {self.status}"
+        if best is not None:
+            line += f": best valid {100 * best.valid_acc:.1f}% at epoch {best.epoch}, test {100 * best.test_acc:.1f}%"
+        return line + (f" ({self.message})" if self.status == "early-stopped" else "")
+
+    @property
     def live(self) -> bool:
         return not self.ended
 

@@ -15,7 +15,7 @@ from tui.app import NNTrainApp
 from tui.widgets.epoch_log import EpochLog
 from tui.widgets.metric_chart import MetricChart
 from tui.widgets.runs_table import RunsTable
-from tui_support import SIZE, async_test, finish_run, set_field, tiny_config, wait_until
+from tui_support import SIZE, async_test, finish_run, set_field, tiny_config, wait_for_run, wait_until
 
 
 @async_test
@@ -186,10 +186,10 @@ async def test_quitting_during_a_run_stops_the_worker_cleanly(tiny_npz):
 
 @async_test
 async def test_headless_start_for_the_benchmark(tiny_npz):
-    """The documented entry point: NNTrainApp(config, start=True) + wait_for_run()."""
+    """The documented entry point: NNTrainApp(config, start=True), then wait while app.training."""
     app = NNTrainApp(tiny_config(tiny_npz, epochs=3), start=True)
     async with app.run_test(size=SIZE):
-        run = await app.wait_for_run(timeout=30)
+        run = await wait_for_run(app, timeout=30)
         trainer = app.current_run.trainer
     assert run is app.current_run and trainer.status in FINAL_STATES
     seconds = [r.seconds for r in trainer.history]
@@ -200,7 +200,7 @@ async def test_headless_start_for_the_benchmark(tiny_npz):
 async def test_start_true_with_an_invalid_prefill_does_not_hang(tiny_npz):
     app = NNTrainApp(tiny_config(tiny_npz).replace(data=str(tiny_npz) + ".missing"), start=True)
     async with app.run_test(size=SIZE):
-        assert await app.wait_for_run(timeout=10) is None
+        assert await wait_for_run(app, timeout=10) is None
         assert app.runs == []
 
 
@@ -260,7 +260,7 @@ async def test_app_shortens_the_gil_switch_interval_while_it_runs(tiny_npz):
     # wait for it while mounted and puts the interpreter's setting back afterwards.
     import sys
 
-    from tui.app import SWITCH_INTERVAL
+    from tui.redraw import SWITCH_INTERVAL
 
     before = sys.getswitchinterval()
     assert before != SWITCH_INTERVAL
@@ -268,3 +268,93 @@ async def test_app_shortens_the_gil_switch_interval_while_it_runs(tiny_npz):
     async with app.run_test(size=SIZE):
         assert sys.getswitchinterval() == SWITCH_INTERVAL
     assert sys.getswitchinterval() == before
+
+
+@async_test
+async def test_loading_progress_and_dataset_warnings_reach_the_status_line(tiny_npz, monkeypatch):
+    # The loader reports progress and returns warnings (the formats helper implements
+    # both in core); a stand-in loader checks what the app does with them.
+    import dataclasses
+
+    import tui.session
+    from core import load_dataset
+
+    release = threading.Event()
+
+    def slow_loader(path, split=None, progress=None, preprocess=None):
+        for done in range(1, 4200):
+            progress(done, 18724, "decoding images")
+        time.sleep(0.3)  # longer than the throttle's interval: the next report gets through
+        progress(4200, 18724, "decoding images")
+        release.wait(10)
+        data = load_dataset(path, split)
+        return dataclasses.replace(data, warnings=("2 unreadable files skipped", "class 'c' has no test images"))
+
+    monkeypatch.setattr(tui.session, "load_dataset", slow_loader)
+    # Long enough that the run's end does not replace the status line before it is read.
+    app = NNTrainApp(tiny_config(tiny_npz, epochs=100_000, batch_size=4))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+r")
+        await wait_until(lambda: "decoding images 4200/18724" in app.status.message, 10)
+        assert f"loading {tiny_npz.name}: decoding images 4200/18724" in app.status.message
+        release.set()
+        await wait_until(lambda: "2 unreadable files skipped" in app.status.message, 10)
+        assert "class 'c' has no test images" in app.status.message
+        toasts = [(n.message, n.severity) for n in app._notifications]
+        assert ("2 unreadable files skipped", "warning") in toasts
+        assert ("class 'c' has no test images", "warning") in toasts
+        await pilot.press("ctrl+t")
+        run = await finish_run(app, pilot)
+        assert run.state == "stopped" and run.data.warnings
+
+
+def test_progress_throttle_passes_a_few_reports_and_always_the_last():
+    from tui.redraw import ProgressThrottle
+
+    sent = []
+    throttle = ProgressThrottle(lambda *report: sent.append(report), seconds=3600)
+    for done in range(1, 1001):
+        throttle(done, 1000, "decoding images")
+    assert sent == [(1, 1000, "decoding images"), (1000, 1000, "decoding images")]
+
+
+@async_test
+async def test_a_finished_run_is_evaluated_with_the_trainers_result_network(tiny_npz, monkeypatch):
+    # Issue 13: trainer.result_network() gives the weights the run's result uses; the
+    # app evaluates those (and trainer.network while the method does not exist).
+    import tui.session
+    from core import Trainer
+
+    used = []
+    real_evaluate = tui.session.evaluate
+
+    def spy(network, x, y):
+        used.append(network)
+        return real_evaluate(network, x, y)
+
+    sentinel_calls = []
+
+    def result_network(self):
+        sentinel_calls.append(self)
+        return self.network
+
+    monkeypatch.setattr(tui.session, "evaluate", spy)
+    monkeypatch.setattr(Trainer, "result_network", result_network, raising=False)
+    app = NNTrainApp(tiny_config(tiny_npz, epochs=2))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+r")
+        run = await finish_run(app, pilot)
+    assert sentinel_calls == [run.trainer] and used == [run.trainer.network]
+    assert run.evaluation is not None
+
+
+def test_session_and_redraw_modules_do_not_import_textual():
+    """The session model and the throttles are plain Python: testable and reusable
+    without a terminal (the same rule as core's)."""
+    import subprocess
+    import sys
+
+    code = "import sys, tui.session, tui.redraw, tui.run_buffer; print('textual' in sys.modules, 'rich' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "False"]

@@ -125,6 +125,18 @@ async def wait_until(predicate, timeout: float = 20.0, step: float = 0.02) -> No
         await asyncio.sleep(step)
 
 
+async def wait_for_run(app, timeout: float | None = None):
+    """Wait until the app's training worker has ended and its end was handled (with
+    start=True the run begins just after the first refresh); the current run."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout
+    while app.training:
+        if deadline is not None and loop.time() > deadline:
+            raise TimeoutError("the training run did not end in time")
+        await asyncio.sleep(0.02)
+    return app.current_run
+
+
 async def finish_run(app, pilot, timeout: float = 30.0):
     """Wait for the current run to end and for the app to have handled its end."""
     await wait_until(lambda: app.current_run is not None and not app.current_run.live, timeout)
