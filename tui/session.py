@@ -161,11 +161,9 @@ class Session:
     @staticmethod
     def evaluate_result(trainer: Trainer, data: Dataset) -> Evaluation:
         """The test-set evaluation of the weights the run's result uses."""
-        # For the integrator: trainer.result_network() (issue 13) gives the weights the
-        # run's result uses (the best epoch's after an early stop restored them); until
-        # it lands, trainer.network holds those weights.
-        network = getattr(trainer, "result_network", lambda: trainer.network)()
-        return evaluate(network, data.x_test, data.y_test)
+        # trainer.network is the last epoch's state; with restore-best the result is
+        # the best epoch's weights.
+        return evaluate(trainer.result_network(), data.x_test, data.y_test)
 
     def open_path(self, path_text: str) -> tuple[list[Run], list[str]]:
         """Runs from a model file, a run folder or a folder of run folders, and one-line
@@ -197,7 +195,7 @@ class Session:
         errors = []
         try:
             data = self.load_data(ckpt.config)
-            net = ckpt.network()
+            net = ckpt.default_network()
             if (data.n_features, data.n_classes) != (net.sizes[0], net.sizes[-1]):
                 raise DatasetError(f"{data.name} does not fit the model {net.sizes}")
             run.data = data
