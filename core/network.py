@@ -90,6 +90,9 @@ class Network:
         self._grad_wb0 = np.zeros_like(self._wb0)
         self.grad_weights[0], self.grad_biases[0] = self._grad_wb0[:n_in], self._grad_wb0[n_in]
         self._ws: _Workspace | None = None
+        # Counts forward passes: a caller that primed the workspace (`prime`) can tell
+        # that nothing has overwritten it since.
+        self.forwards = 0
 
     # -- parameters ---------------------------------------------------------
     @property
@@ -168,6 +171,7 @@ class Network:
         ones_column = self._has_ones_column(X)
         n = X.shape[0]
         ws = self.workspace(n, dropout=dropout > 0)
+        self.forwards += 1
         ws.ones_column, ws.dropout, ws.shift = ones_column, dropout, [None] * self.n_layers
         a, product_done = X, False
         for l in range(self.n_layers):
@@ -230,19 +234,32 @@ class Network:
         dropout: float = 0.0,
         rng: np.random.Generator | None = None,
         grad_scale: float = 1.0,
+        primed: tuple[float, int] | None = None,
     ) -> tuple[float, int]:
         """Forward and backward on one batch; fills `grads` (times `grad_scale`, see
         `backward`). Returns (loss sum, correct).
 
         `X` is `(batch, n_in)` or, ending in ones, `(batch, n_in + 1)` (as in `forward`);
         `y` `(batch,)` integer labels. The loss sum is the data cross-entropy summed over
-        the batch (the L2 term is not included).
+        the batch (the L2 term is not included). `primed` is what `prime(X, y)` returned
+        at these very weights, with no forward pass since: the forward is then skipped.
         """
-        logits = self.forward(X, dropout=dropout, rng=rng, train=True)
-        loss_sum, correct = softmax_ce_inplace(logits, y)
+        if primed is None:
+            logits = self.forward(X, dropout=dropout, rng=rng, train=True)
+            loss_sum, correct = softmax_ce_inplace(logits, y)
+        else:
+            loss_sum, correct = primed
         if np.isfinite(loss_sum):
             self.backward(X, y, reduction=reduction, l2=l2, grad_scale=grad_scale)
         return loss_sum, correct
+
+    def prime(self, X: np.ndarray, y: np.ndarray) -> tuple[float, int]:
+        """(loss sum, correct) of `X` `(n, n_in[+1])`, `y` `(n,)` at the current weights,
+        by the training forward pass without dropout, which leaves the workspace ready
+        for `backward`. A full-batch trainer measures its clean train figures this way
+        and its next epoch starts from them (`train_batch(..., primed=...)`) instead of
+        repeating the same forward pass: the clean figures then cost nothing."""
+        return softmax_ce_inplace(self.forward(X, train=True), y)
 
     def backward(
         self,

@@ -20,7 +20,8 @@ import numpy as np
 
 from .dataset import DatasetError, _Raw
 from .idx import _GZIP_MAGIC
-from .safety import check_fits
+from . import safety
+from .safety import check_fits, gigabytes
 from .text import _describe
 from .validate import _check_images, _check_labels
 
@@ -45,9 +46,18 @@ def _read_csv(file: pathlib.Path, where: str) -> _Raw:
         features = [i for i in range(len(names)) if i != label]
         if not features:
             raise DatasetError(f"{where}: no feature columns besides {names[label]!r}")
-        # A plain text file is the data; a gzipped one is ~5x smaller than what it holds.
-        check_fits(size * (5 if file.name.endswith(".gz") else 1), 0, where)
-        body = handle.read()
+        check_fits(size, 0, where)
+        # Read no more text than memory allows: a gzipped file may inflate without
+        # bound (the numbers take about as much memory again once parsed).
+        limit = safety.available_memory() // 3
+        try:
+            body = handle.read(limit + 1)
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+            raise DatasetError(f"{where}: cannot read as UTF-8 CSV text ({_describe(error)})") from None
+        if len(body) > limit:
+            raise DatasetError(
+                f"{where}: holds more than {gigabytes(limit)} of text; too big for the memory available"
+            )
     x, y = _parse(body, delimiter, label, features, names, where)
     x, image_shape, kind = _check_images(_compact(x), "features", where)
     y = _check_labels(y, names[label], len(x), "features", where)
@@ -95,7 +105,10 @@ def _parse(body: str, delimiter: str, label: int, features: list[int], names: li
             raise DatasetError(f"{where}: rows have {table.shape[1]} values but the header has {len(names)} columns")
         return table[:, features], table[:, label]
     x = load(usecols=features, dtype=np.float64)
-    y = load(usecols=[label], dtype=str)[:, 0]
+    y = np.char.strip(load(usecols=[label], dtype=str)[:, 0])
+    empty = np.flatnonzero(y == "")
+    if len(empty):
+        raise DatasetError(f"{where}: line {int(empty[0]) + 2}, column {names[label]!r}: an empty label")
     y = _numbers_if_possible(y)
     return x, y
 
@@ -106,13 +119,13 @@ def _cell_message(text: str, usecols, names: list[str]) -> str:
     if found is None:
         first = text.splitlines()[0] if text else "unreadable rows"
         return f"cannot parse the rows ({first.split(';')[0]})"
+    # NumPy counts data rows from 0 (the header is line 1) and columns of the file from 1.
     row, column = int(found.group(1)), int(found.group(2))
-    index = usecols[column - 1] if usecols and 0 < column <= len(usecols) else column - 1
-    name = names[index] if 0 <= index < len(names) else f"#{column}"
+    name = names[column - 1] if 0 < column <= len(names) else f"#{column}"
     value = re.search(r"string '([^']*)'", text)
     what = "an empty cell" if value and value.group(1) == "" else (
         f"{value.group(1)!r} is not a number" if value else "a value that is not a number")
-    return f"line {row + 1}, column {name!r}: {what}"  # row counts data rows from 1; line 1 is the header
+    return f"line {row + 2}, column {name!r}: {what}"
 
 
 def _numbers_if_possible(y: np.ndarray) -> np.ndarray:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import pathlib
 import struct
@@ -11,6 +12,7 @@ import zlib
 import numpy as np
 
 from .dataset import DatasetError, _Raw
+from .safety import check_fits
 from .text import _describe, _shape_text
 from .validate import _check_images, _check_labels
 
@@ -80,7 +82,7 @@ def _read_idx(file: pathlib.Path, magic: int) -> np.ndarray:
     Layout: 4-byte big-endian magic (0, 0, type 0x08 = ubyte, ndim), then ndim
     big-endian uint32 sizes, then the bytes in C order.
     """
-    data = _read_bytes(file)
+    data = _read_bytes(file, magic)
     if len(data) < 4:
         raise DatasetError(f"{file}: too short to be an IDX file ({len(data)} bytes)")
     found = int.from_bytes(data[:4], "big")
@@ -101,7 +103,7 @@ def _read_idx(file: pathlib.Path, magic: int) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8, count=expected, offset=header).reshape(dims)
 
 
-def _read_bytes(file: pathlib.Path) -> bytes:
+def _read_bytes(file: pathlib.Path, magic: int | None = None) -> bytes:
     """The file's contents, gunzipped when it starts with the gzip magic."""
     try:
         data = file.read_bytes()
@@ -110,6 +112,17 @@ def _read_bytes(file: pathlib.Path) -> bytes:
     if data[:2] != _GZIP_MAGIC:
         return data
     try:
-        return gzip.decompress(data)
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+            # Inflate no more than the header declares (a gzip bomb would never end).
+            head = stream.read(4)
+            if len(head) < 4 or (magic is not None and int.from_bytes(head, "big") != magic):
+                return head  # the IDX checks name what is wrong
+            ndim = head[3]
+            head += stream.read(4 * ndim)
+            if len(head) < 4 + 4 * ndim:
+                return head  # too short: the IDX checks name it
+            expected = math.prod(struct.unpack(f">{ndim}I", head[4:]))
+            check_fits(expected, expected, str(file))
+            return head + stream.read(expected + 1)  # one byte more shows a payload too long
     except (OSError, EOFError, zlib.error) as error:
         raise DatasetError(f"{file}: truncated or corrupt gzip data ({_describe(error)})") from None

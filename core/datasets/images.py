@@ -154,7 +154,7 @@ def _images_below(folder: Path, rel: str) -> list[tuple[str, int, int]]:
         try:
             if entry.is_dir():
                 found.extend(_images_below(Path(entry.path), path))
-            elif is_image_name(entry.name):
+            elif is_image_name(entry.name) and entry.is_file():  # a FIFO would block the decoder
                 stat = entry.stat()
                 found.append((path, stat.st_size, stat.st_mtime_ns))
         except OSError:

@@ -46,7 +46,7 @@ def _check_images(images: np.ndarray, key: str, where: str) -> tuple[np.ndarray,
         image_shape = (shape[2], shape[3]) if shape[1] == 1 else (shape[2], shape[3], 3)
     elif len(shape) == 4:
         raise DatasetError(
-            f"{where}: {key} has shape {shape}: {shape[3]} channels; expected 1 (grey) or 3 (RGB),"
+            f"{where}: {key} has shape {shape}: {_channels(shape)} channels; expected 1 (grey) or 3 (RGB),"
             " as (N, H, W, C) or (N, C, H, W)"
         )
     elif len(shape) == 2:
@@ -65,6 +65,11 @@ def _check_images(images: np.ndarray, key: str, where: str) -> tuple[np.ndarray,
     flat = images.reshape(shape[0], -1)
     _check_values(flat, key, where)
     return flat, image_shape, kind
+
+
+def _channels(shape: tuple[int, ...]) -> int:
+    """The channel count a 4-D shape most likely means: the short axis, first or last."""
+    return shape[1] if shape[1] < shape[3] else shape[3]
 
 
 def _check_values(x: np.ndarray, key: str, where: str) -> None:

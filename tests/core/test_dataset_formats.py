@@ -3,8 +3,7 @@ channels-first arrays, tabular data, labels of every kind, refusals and hostile 
 
 Every file is written into ``tmp_path`` here. Expected arrays are computed
 independently: from the arrays written and the course shuffle (``RandomState(521)``),
-not from the loader's own output. Tests marked ``xfail(strict=True)`` pin a bug in
-core found while writing them; they start failing (XPASS) once it is fixed.
+not from the loader's own output.
 """
 
 from __future__ import annotations
@@ -156,7 +155,6 @@ def test_csv_bad_cell_refused_in_one_line_naming_its_column(tmp_path, cell, what
     assert "'f1'" in message and what in message
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: np.loadtxt's row is 0-based, so the line named is one too low")
 def test_csv_bad_cell_names_its_line_in_the_file(tmp_path):
     # line 1 header, line 2 first row, line 3 the bad row
     rows = [[1, 2, 3, 0], [4, "abc", 6, 1], [7, 8, 9, 2]]
@@ -164,7 +162,6 @@ def test_csv_bad_cell_names_its_line_in_the_file(tmp_path):
     assert "line 3," in message
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: np.loadtxt's column is the file's, not the usecols position")
 def test_csv_bad_cell_after_the_label_column_names_its_column(tmp_path):
     y = balanced_labels()
     x = pixels(y).astype(object)
@@ -173,7 +170,6 @@ def test_csv_bad_cell_after_the_label_column_names_its_column(tmp_path):
     assert "'pixel10'" in message  # the code names pixel11
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: an empty label cell becomes a class named ''")
 def test_csv_empty_label_cell_refused(tmp_path):
     y = balanced_labels().astype(object)
     y[::7] = ""  # 22 rows without a label: loaded as a class named ''
@@ -302,7 +298,6 @@ def test_four_channels_refused_mentioning_channels(tmp_path):
     assert "4 channels" in message and "1 (grey) or 3 (RGB)" in message
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: (N, 4, H, W) is reported as having W channels")
 def test_four_channels_first_refused_naming_four_channels(tmp_path):
     y = balanced_labels()
     message = refusal(write_pair(tmp_path, pixels(y, (4, 8, 8)), y))
@@ -553,7 +548,6 @@ def test_fifo_as_the_labels_sibling_refused_without_hanging(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="core bug: a FIFO named like an image in a class folder blocks Image.open forever")
 def test_fifo_inside_an_image_folder_refused_without_hanging(tmp_path):
     image = pytest.importorskip("PIL.Image")
     for name, y in (("a", 0), ("b", 1)):
@@ -629,7 +623,6 @@ def test_csv_refused_by_the_memory_check(tmp_path, monkeypatch):
     assert "needs about" in refusal(path)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: a .csv.gz is assumed to expand 5x; a deflate bomb is read whole")
 def test_csv_gz_deflate_bomb_refused_before_parsing(tmp_path, monkeypatch):
     row = ",".join(["0"] * 65) + "\n"
     text = "label," + ",".join(f"pixel{i}" for i in range(64)) + "\n" + row * 150_000  # ~20 MB
@@ -641,7 +634,6 @@ def test_csv_gz_deflate_bomb_refused_before_parsing(tmp_path, monkeypatch):
     assert "memory" in refusal(path)
 
 
-@pytest.mark.xfail(strict=True, reason="core bug: gzipped IDX files are decompressed with no size or memory check")
 def test_idx_gz_deflate_bomb_refused(tmp_path, monkeypatch):
     n = 60_000_000 // 784
     images = struct.pack(">IIII", 0x803, n, 28, 28) + bytes(n * 784)

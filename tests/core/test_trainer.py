@@ -534,3 +534,29 @@ def test_sum_with_lr_over_n_equals_mean_with_lr(tiny_data):
     # Same lr with sum is a different (N times larger) step.
     big = train(tiny_config(batch_size=0, optimizer="sgd", lr=0.5, reduction="sum", dtype="float64"), tiny_data)
     assert not np.allclose(big.network.weights[0], mean.network.weights[0])
+
+
+def test_full_batch_clean_pass_is_reused_as_the_next_forward(tiny_data):
+    """Full batch without dropout: the clean train pass at an epoch's end weights is the
+    next epoch's forward, made once; the training is bit for bit the same as without it,
+    and the clean figures are an evaluation at the epoch's end weights."""
+    on = Trainer(tiny_config(batch_size=0, epochs=4, train_eval="on"), tiny_data)
+    off = Trainer(tiny_config(batch_size=0, epochs=4, train_eval="off"), tiny_data)
+    for _ in on.run():
+        pass
+    ends = []
+    for _ in off.run():
+        ends.append(off.network.evaluate(off.x_train, off.y_train))
+    assert_params_identical(params_of(on), params_of(off))
+    assert [r.train_loss_running for r in on.history] == [r.train_loss for r in off.history]
+    assert [(r.train_loss, r.train_acc) for r in on.history] == pytest.approx(ends, rel=1e-6)
+    # Per epoch: one forward for training (its first epoch) or none (reused), one each for
+    # valid and test, one clean pass; `off` one training forward every epoch, plus the
+    # test's own evaluation.
+    assert on.network.forwards == 1 + 4 * 3 and off.network.forwards == 4 * 4
+    # Anything else running a forward pass in between (here: an evaluation after each
+    # epoch) makes the next epoch do its own forward, with the same result.
+    again = Trainer(tiny_config(batch_size=0, epochs=4, train_eval="on"), tiny_data)
+    for _ in again.run():
+        again.network.evaluate(again.x_valid, again.y_valid)
+    assert_params_identical(params_of(again), params_of(off))
