@@ -89,9 +89,28 @@ def summary(trainer: Trainer) -> dict:
         "best": best.to_dict() if best else None,
         "final": trainer.history[-1].to_dict() if trainer.history else None,
         "early_stopping_point": early_stopping_point(trainer.history),
-        "dataset": {"name": trainer.data.name, "source": trainer.data.source, "split": trainer.data.split},
+        "dataset": _dataset_summary(trainer.data),
         "class_names": list(trainer.data.class_names),
         "config": trainer.config.to_dict(),
+    }
+
+
+# A run folder names at most this many skipped files (and counts them all).
+_MAX_NAMED_SKIPS = 1000
+
+
+def _dataset_summary(data) -> dict:
+    """What the run was trained on, including what the loader left out and why."""
+    return {
+        "name": data.name,
+        "source": data.source,
+        "split": data.split,
+        "kind": data.kind,
+        "image_shape": list(data.image_shape),
+        "preprocess": data.preprocess.describe(),
+        "warnings": list(data.warnings),
+        "skipped_count": len(data.skipped),
+        "skipped": list(data.skipped[:_MAX_NAMED_SKIPS]),
     }
 
 

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     names = data.class_names
     print(f"model: {args.model} ({ckpt.config.describe()}, {len(ckpt.history)} epochs)")
     print(f"weights: epoch {epoch}'s, {why}")
-    print(f"data: {data.name} ({data.source}), {args.which} set of {len(y)} images, split {data.split}")
+    print(f"data: {data.name} ({data.source}), {args.which} set of {len(y)} samples, split {data.split}")
     print(f"loss {result.loss:.4f}  accuracy {100 * result.accuracy:.2f}%")
     print()
     print(format_confusion(result.confusion, names, result.per_class_accuracy))
