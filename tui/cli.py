@@ -112,8 +112,10 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
         print(f"nntrain {command}: error: {UserError.text(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # a path we were given cannot be read or written
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"nntrain {command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"nntrain {command}: error: {UserError.text(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:  # e.g. --hidden 100000 --batch-size full on a small machine
+        print(f"nntrain {command}: error: out of memory (try a smaller --hidden or --batch-size)", file=sys.stderr)
         return EXIT_USAGE
 
 
