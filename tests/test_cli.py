@@ -180,7 +180,7 @@ def test_resume_refuses_to_change_the_model(run_dir, capsys):
 def test_evaluate_prints_accuracy_per_class_and_confusion(npz_data, tmp_path, capsys):
     out = tmp_path / "weak"
     # One epoch at a small lr: a model that still makes mistakes.
-    assert cli("train", "--data", npz_data, "--hidden", "4", "--epochs", "1", "--lr", "0.01", "--batch-size", "0",
+    assert cli("train", "--data", npz_data, "--hidden", "4", "--epochs", "1", "--lr", "0.01", "--batch-size", "full",
                "--out", out, "--quiet") == 0
     capsys.readouterr()
     assert cli("evaluate", out / "model.npz") == 0
@@ -325,7 +325,7 @@ def test_subprocess_train_and_bad_input(npz_data, tmp_path):
     cmd = [sys.executable, "-m", "tui.cli", *map(str, train_args(npz_data, out, "--quiet"))]
     done = subprocess.run(cmd, capture_output=True, text=True, env=subprocess_env(), cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip().splitlines()[-1].startswith("best   epoch 3")
+    assert done.stdout.strip().splitlines()[-1].startswith("best   epoch ") and "(by valid_acc)" in done.stdout
     assert (out / "history.csv").read_text().splitlines()[0] == HEADER
     assert len(history_of(out)) == 3
 

@@ -78,7 +78,10 @@ def build_parser() -> Parser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    args = parser.parse_args(argv or ["tui"])
+    try:
+        args = parser.parse_args(argv or ["tui"])
+    except SystemExit as exc:  # a usage error (one line, already printed) or --help
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     command = args.command or "tui"
     try:
         return _dispatch(command, args)
