@@ -71,7 +71,7 @@ def test_figure_has_labels_legend_title_and_best_epoch(sweep_dir):
     loss, acc = fig.axes
     assert loss.get_xlabel() == "epoch" and "loss" in loss.get_ylabel() and "%" in acc.get_ylabel()
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["hidden=16", "hidden=12", "hidden=8", "best epoch (by valid loss)"]
+    assert legend == ["hidden=16", "hidden=12", "hidden=8", "best epoch (by valid acc)"]
     assert "3 runs" in fig.get_suptitle()
     # one marker per run at its best epoch, on the valid loss curve
     run = read_run(sweep_dir / "hidden=8")
@@ -88,7 +88,7 @@ def test_one_run_shows_all_sets_and_a_best_epoch_line(sweep_dir):
     fig = figure(runs, "loss", parse_sets(None, several=False))
     (ax,) = fig.axes
     texts = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert texts == ["train", "valid", "test", f"best epoch (by valid loss): {runs[0].best_epoch}"]
+    assert texts == ["train", "valid", "test", f"best epoch (by valid acc): {runs[0].best_epoch}"]
     assert "hidden=12" in fig.get_suptitle() and "hidden 12" in fig.get_suptitle()
 
 

@@ -285,6 +285,10 @@ class ParamForm(VerticalScroll, can_focus=False):
 
     def on_resize(self) -> None:
         self._fit_rows()
+        # A smaller terminal may hide the focused row: bring it back into view.
+        focused = self.app.focused
+        if focused is not None and focused in self.walk_children():
+            self.call_after_refresh(self.scroll_to_widget, focused, animate=False)
 
     def _show_field_error(self, field: Input, result) -> None:
         name = field.id.removeprefix("field-")
