@@ -43,6 +43,12 @@ class Option:
             parts.append(f"{'at most' if self.max_inclusive else 'below'} {_number(self.maximum)}")
         return " and ".join(parts)
 
+    def span_text(self) -> str:
+        """Short bounds for a form's message: "1-100000" when both ends are included."""
+        if self.minimum is not None and self.maximum is not None and self.min_inclusive and self.max_inclusive:
+            return f"{_number(self.minimum)}-{_number(self.maximum)}"
+        return self.range_text()
+
     def in_range(self, x: float) -> bool:
         if self.minimum is not None and (x < self.minimum if self.min_inclusive else x <= self.minimum):
             return False

@@ -53,15 +53,15 @@ def validators_for(option: Option) -> tuple[Validator, ...]:
     if option.name == "split":
         return (Function(_split_ok, "TRAIN,VALID counts (10000,6000) or fractions (0.6,0.2)"),)
     if option.kind == "sizes":
-        return (Function(_passes(option), f"sizes {option.range_text()}, e.g. 1000 or 512,256"),)
+        return (Function(_passes(option), f"sizes {option.span_text()}, e.g. 1000 or 512,256"),)
     if option.kind == "int" and option.full:
-        return (Function(_passes(option), f"a size {option.range_text()}, or full ({FULL_BATCH_HINT})"),)
+        return (Function(_passes(option), f"a size {option.span_text()}; {FULL_BATCH_HINT}"),)
     if option.kind == "int":
-        return (Integer(option.minimum, option.maximum, failure_description=f"a whole number {option.range_text()}"),)
+        return (Integer(option.minimum, option.maximum, failure_description=f"a whole number {option.span_text()}"),)
     if option.kind == "float":
         number = Number(failure_description="must be a number, e.g. 0.05 or 1e-5")
         if option.min_inclusive and option.max_inclusive:
-            return (number, Number(option.minimum, option.maximum, failure_description=f"must be {option.range_text()}"))
+            return (number, Number(option.minimum, option.maximum, failure_description=f"a number {option.span_text()}"))
         return (number, Function(_passes(option), f"must be {option.range_text()}"))
     return ()
 
