@@ -383,3 +383,28 @@ def test_ctrl_c_saves_a_loadable_resumable_checkpoint(tmp_path, capsys):
     capsys.readouterr()
     assert history_rows(history_of(out)) == history_rows(history_of(straight))
     assert len(history_of(out)) == k + 1
+
+
+# --------------------------------------------------------------------------- out of memory
+
+
+def _no_memory(*args, **kwargs):
+    raise MemoryError("Unable to allocate 74.5 GiB for an array with shape (100000, 100000)")
+
+
+@pytest.mark.parametrize("where", ["load", "workspace", "train"])
+def test_memory_error_anywhere_exits_2_with_one_line(npz_data, tmp_path, capsys, monkeypatch, where):
+    import core
+    from core.network import Network
+
+    if where == "load":  # reading the dataset
+        monkeypatch.setattr(core, "load_dataset", _no_memory)
+    elif where == "workspace":  # the epoch's buffers (e.g. --hidden 100000 --batch-size full)
+        monkeypatch.setattr(Network, "workspace", _no_memory)
+    else:  # an allocation in a training step
+        monkeypatch.setattr(Network, "train_batch", _no_memory)
+    code = cli("train", "--data", npz_data, "--hidden", "8", "--epochs", "1", "--batch-size", "full",
+               "--out", tmp_path / "oom", "--quiet")
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and "memory" in err and "Traceback" not in err, err
