@@ -24,6 +24,7 @@ import numpy as np
 from .atomic import atomic_open
 from .config import ConfigError, TrainConfig, build_config, config_from_dict
 from .datasets import IMAGE, NPZ_READ_ERRORS, TABULAR, Dataset, Preprocess
+from .errors import one_line
 from .network import Network
 from .trainer import EpochRecord, Trainer
 
@@ -210,7 +211,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         with loaded as npz:
             arrays = {k: npz[k] for k in npz.files}
     except NPZ_READ_ERRORS as exc:
-        raise CheckpointError(f"{p}: not an nntrain model file ({_short(exc)})") from None
+        raise CheckpointError(f"{p}: not an nntrain model file ({one_line(exc)})") from None
     if "meta" not in arrays:
         raise CheckpointError(f"{p}: not an nntrain model file (no 'meta' entry)")
     try:
@@ -229,7 +230,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             raise ValueError(f"weights epoch {meta['weights_epoch']} of {len(history)}")
         np.random.default_rng().bit_generator.state = meta["rng"]
     except (ValueError, KeyError, TypeError, AttributeError, ConfigError) as exc:
-        raise CheckpointError(f"{p}: unreadable model metadata ({_short(exc)})") from None
+        raise CheckpointError(f"{p}: unreadable model metadata ({one_line(exc)})") from None
     params = {k[6:]: v for k, v in arrays.items() if k.startswith("param.")}
     best = {k[5:]: v for k, v in arrays.items() if k.startswith("best.")}
     opt = {k[4:]: v for k, v in arrays.items() if k.startswith("opt.")}
@@ -271,7 +272,7 @@ def _check_preprocess(p: Path, meta: dict, arrays: dict[str, np.ndarray], sizes:
         if dataset.get("kind", IMAGE) not in (IMAGE, TABULAR):
             raise ValueError(f"dataset kind {dataset.get('kind')!r}")
     except (ValueError, TypeError, AttributeError) as exc:
-        raise CheckpointError(f"{p}: unreadable model metadata ({_short(exc)})") from None
+        raise CheckpointError(f"{p}: unreadable model metadata ({one_line(exc)})") from None
     return preprocess
 
 
@@ -342,5 +343,3 @@ def trainer_from_checkpoint(ckpt: Checkpoint, data: Dataset, config: TrainConfig
     return trainer
 
 
-def _short(exc: BaseException) -> str:
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

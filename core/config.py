@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .maths import REDUCTIONS
-from .network import DTYPES, INITS
-from .optimizers import OPTIMIZERS
+from .options import MONITORS, OPTIONS, TRAIN_EVALS  # noqa: F401 - MONITORS, TRAIN_EVALS re-exported
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
-
-MONITORS = ("valid_loss", "valid_acc")
-TRAIN_EVALS = ("auto", "on", "off")
 
 
 class ConfigError(ValueError):
@@ -57,48 +51,12 @@ class TrainConfig:
     init: str = "xavier"
 
     def validate(self) -> "TrainConfig":
-        """Raise ConfigError naming the first bad field; return self when all is well."""
-        def bad(name: str, why: str) -> ConfigError:
-            return ConfigError(f"{name}: {why} (got {getattr(self, name)!r})")
-
-        if not self.hidden or any(not isinstance(h, int) or h < 1 for h in self.hidden):
-            raise bad("hidden", "hidden sizes must be positive integers")
-        if any(h > 100_000 for h in self.hidden):
-            raise bad("hidden", "a hidden layer above 100000 units will not fit in memory")
-        for name in ("epochs", "batch_size", "early_stop", "seed"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise bad(name, "must be a non-negative integer")
-        if self.epochs < 1:
-            raise bad("epochs", "must be at least 1")
-        if self.epochs > 1_000_000:
-            raise bad("epochs", "must be at most 1000000")
-        for name in ("lr", "momentum", "v0", "l2", "dropout", "min_delta"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise bad(name, "must be a finite number")
-        if self.lr <= 0:
-            raise bad("lr", "must be positive")
-        if not 0 <= self.momentum < 1:
-            raise bad("momentum", "must be in [0, 1)")
-        if self.l2 < 0:
-            raise bad("l2", "must be non-negative")
-        if not 0 <= self.dropout < 1:
-            raise bad("dropout", "must be in [0, 1)")
-        if self.min_delta < 0:
-            raise bad("min_delta", "must be non-negative")
-        for name, allowed in (
-            ("optimizer", OPTIMIZERS),
-            ("reduction", REDUCTIONS),
-            ("monitor", MONITORS),
-            ("train_eval", TRAIN_EVALS),
-            ("dtype", DTYPES),
-            ("init", INITS),
-        ):
-            if getattr(self, name) not in allowed:
-                raise bad(name, f"must be one of {', '.join(allowed)}")
-        if not isinstance(self.restore_best, bool):
-            raise bad("restore_best", "must be true or false")
+        """Raise ConfigError naming the first bad field; return self when all is well.
+        The rules are `core.options.OPTIONS`, the same the CLI and the form apply."""
+        for option in OPTIONS:
+            why = option.problem(getattr(self, option.name))
+            if why:
+                raise ConfigError(f"{option.name}: {why} (got {getattr(self, option.name)!r})")
         return self
 
     def replace(self, **changes) -> "TrainConfig":
@@ -231,6 +189,8 @@ def to_toml(config: TrainConfig) -> str:
     """The config as TOML that `build_config(file=...)` reads back to an equal config."""
     lines = ["# nntrain run configuration: rerun with `nntrain train --config config.toml`", "[train]"]
     for name, value in config.to_dict().items():
+        if name == "batch_size" and value == 0:
+            value = "full"  # reads back as 0; older files with 0 load too
         lines.append(f"{name} = {_toml_value(value)}")
     return "\n".join(lines) + "\n"
 

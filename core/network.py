@@ -27,8 +27,7 @@ from .maths import softmax
 
 __all__ = ["DTYPES", "INITS", "Network", "with_ones_column"]
 
-INITS = ("xavier", "he")
-DTYPES = ("float32", "float64")
+from .options import DTYPES, INITS  # noqa: F401 - the choices live in core.options
 
 
 @dataclass

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import rowsplit
 
-OPTIMIZERS = ("momentum", "nesterov", "adam", "sgd")
+from .options import OPTIMIZERS  # noqa: F401 - the choices live in core.options
 
 
 class Optimizer:

@@ -181,7 +181,7 @@ def test_resume_refuses_to_change_the_model(run_dir, capsys):
 def test_evaluate_prints_accuracy_per_class_and_confusion(npz_data, tmp_path, capsys):
     out = tmp_path / "weak"
     # One epoch at a small lr: a model that still makes mistakes.
-    assert cli("train", "--data", npz_data, "--hidden", "4", "--epochs", "1", "--lr", "0.01", "--batch-size", "0",
+    assert cli("train", "--data", npz_data, "--hidden", "4", "--epochs", "1", "--lr", "0.01", "--batch-size", "full",
                "--out", out, "--quiet") == 0
     capsys.readouterr()
     assert cli("evaluate", out / "model.npz") == 0
@@ -211,7 +211,7 @@ def test_evaluate_prints_accuracy_per_class_and_confusion(npz_data, tmp_path, ca
 def test_evaluate_other_set(run_dir, capsys):
     assert cli("evaluate", run_dir / "model.npz", "--set", "valid") == 0
     text = capsys.readouterr().out
-    assert "valid set of 30 images" in text
+    assert "valid set of 30 samples" in text
 
 
 # --------------------------------------------------------------------------- early stopping's files
@@ -287,7 +287,7 @@ def test_train_eval_flag(npz_data, tmp_path, capsys):
     for r in history_of(tmp_path / "off"):
         assert (r["train_loss"], r["train_acc"]) == (r["train_loss_running"], r["train_acc_running"])
     assert cli(*train_args(npz_data, tmp_path / "bad", "--train-eval", "maybe")) == 2
-    assert "train_eval" in capsys.readouterr().err
+    assert "--train-eval" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -441,6 +441,7 @@ def test_subprocess_train_and_bad_input(npz_data, tmp_path):
     assert done.returncode == 0, done.stderr
     best_epoch = json.loads((out / "history.json").read_text())["best_epoch"]
     assert done.stdout.strip().splitlines()[-1].startswith(f"best   epoch {best_epoch} ")
+    assert "(by valid_acc)" in done.stdout
     assert (out / "history.csv").read_text().splitlines()[0] == HEADER
     assert len(history_of(out)) == 3
 
@@ -498,3 +499,28 @@ def test_ctrl_c_saves_a_loadable_resumable_checkpoint(tmp_path, capsys):
     capsys.readouterr()
     assert history_rows(history_of(out)) == history_rows(history_of(straight))
     assert len(history_of(out)) == k + 1
+
+
+# --------------------------------------------------------------------------- out of memory
+
+
+def _no_memory(*args, **kwargs):
+    raise MemoryError("Unable to allocate 74.5 GiB for an array with shape (100000, 100000)")
+
+
+@pytest.mark.parametrize("where", ["load", "workspace", "train"])
+def test_memory_error_anywhere_exits_2_with_one_line(npz_data, tmp_path, capsys, monkeypatch, where):
+    import core
+    from core.network import Network
+
+    if where == "load":  # reading the dataset
+        monkeypatch.setattr(core, "load_dataset", _no_memory)
+    elif where == "workspace":  # the epoch's buffers (e.g. --hidden 100000 --batch-size full)
+        monkeypatch.setattr(Network, "workspace", _no_memory)
+    else:  # an allocation in a training step
+        monkeypatch.setattr(Network, "train_batch", _no_memory)
+    code = cli("train", "--data", npz_data, "--hidden", "8", "--epochs", "1", "--batch-size", "full",
+               "--out", tmp_path / "oom", "--quiet")
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and "memory" in err and "Traceback" not in err, err

@@ -86,7 +86,10 @@ def build_parser() -> Parser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
-    args = parser.parse_args(argv or ["tui"])
+    try:
+        args = parser.parse_args(argv or ["tui"])
+    except SystemExit as exc:  # a usage error (one line, already printed) or --help
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     command = args.command or "tui"
     try:
         return _dispatch(command, args)
@@ -122,8 +125,10 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
         print(f"nntrain {command}: error: {UserError.text(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:  # a path we were given cannot be read or written
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"nntrain {command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        print(f"nntrain {command}: error: {UserError.text(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:  # e.g. --hidden 100000 --batch-size full on a small machine
+        print(f"nntrain {command}: error: out of memory (try a smaller --hidden or --batch-size)", file=sys.stderr)
         return EXIT_USAGE
 
 

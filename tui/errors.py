@@ -8,8 +8,9 @@ class UserError(ValueError):
 
     @staticmethod
     def text(exc: BaseException) -> str:
-        msg = str(exc).strip().splitlines()
-        return msg[0] if msg else type(exc).__name__
+        from core.errors import one_line
+
+        return one_line(exc)
 
 
 def user_errors() -> tuple[type[BaseException], ...]:

@@ -1,33 +1,43 @@
-"""The training options shared by `train`, `tui` and `sweep`, and their conversion to
-config overrides. argparse only: this module is imported for `--help`."""
+"""The training options shared by `train`, `tui` and `sweep`, derived from
+`core.options.OPTIONS`, and their conversion to config overrides. argparse (and that
+small core module) only: this module is imported for `--help`."""
 
 from __future__ import annotations
 
 import argparse
 
-# (flag, config field, metavar, help)
-TRAIN_OPTIONS = (
-    ("--data", "data", "PATH", "dataset: a .npz or an IDX folder (default: the bundled Fashion-MNIST subset)"),
-    ("--split", "split", "TRAIN,VALID", "counts or fractions for train and valid; the rest is test"),
-    ("--hidden", "hidden", "SIZES", "hidden layer sizes, e.g. 1000 or 512,256"),
-    ("--epochs", "epochs", "N", "number of epochs"),
-    ("--lr", "lr", "X", "learning rate"),
-    ("--momentum", "momentum", "X", "momentum (gamma) for momentum and nesterov"),
-    ("--v0", "v0", "X", "initial velocity of the momentum optimizers (the course: 1e-5)"),
-    ("--optimizer", "optimizer", "NAME", "momentum | nesterov | adam | sgd"),
-    ("--batch-size", "batch_size", "N|full", "mini-batch size, or full for full-batch gradient descent"),
-    ("--reduction", "reduction", "mean|sum", "the loss the gradient is taken of: mean or total cross-entropy"),
-    ("--l2", "l2", "X", "L2 weight decay"),
-    ("--dropout", "dropout", "P", "dropout probability on hidden layers"),
-    ("--early-stop", "early_stop", "PATIENCE", "stop after PATIENCE epochs without improvement (0: off)"),
-    ("--min-delta", "min_delta", "X", "smallest change that counts as an improvement"),
-    ("--monitor", "monitor", "METRIC", "valid_acc | valid_loss: what early stopping and 'best' follow"),
-    ("--train-eval", "train_eval", "auto|on|off",
-     "train loss/acc by a clean pass at each epoch's end (auto: on for full batch or under 20000 samples)"),
-    ("--init", "init", "NAME", "xavier | he"),
-    ("--seed", "seed", "N", "random seed"),
-    ("--dtype", "dtype", "NAME", "float32 | float64"),
-)
+from core.options import OPTIONS, Option
+
+# (flag, config field, metavar, help), for callers that want the plain table.
+TRAIN_OPTIONS = tuple((o.flag, o.name, o.metavar, o.help) for o in OPTIONS)
+
+_LIST_HELP = {
+    "hidden": "hidden sizes per run: 100,500 is two runs; use 512x256 for two layers in one run",
+    "split": 'TRAIN,VALID per run; separate several splits with ";", e.g. "10000,6000;5000,3000"',
+}
+
+
+def _checker(option: Option, lists: bool):
+    """An argparse `type`: the text unchanged when every value in it is good (by the same
+    rule as the form), else a one-line ArgumentTypeError."""
+
+    def check(text: str) -> str:
+        if lists:
+            sep = ";" if option.name == "split" else ","
+            items = [i.strip() for i in text.split(sep) if i.strip()]
+            if option.name == "hidden":
+                items = [i.lower().replace("x", ",") for i in items]
+        else:
+            items = [text]
+        if option.name != "split":  # a split is checked against its dataset when loading
+            for item in items:
+                why = option.text_problem(item)
+                if why:
+                    raise argparse.ArgumentTypeError(f"{why} (got {item!r})")
+        return text
+
+    check.__name__ = option.name  # argparse names the type in some messages
+    return check
 
 
 def add_train_options(parser: argparse.ArgumentParser, lists: bool = False) -> None:
@@ -35,20 +45,20 @@ def add_train_options(parser: argparse.ArgumentParser, lists: bool = False) -> N
     group = parser.add_argument_group("training options" + (" (each takes a comma list)" if lists else ""))
     group.add_argument("--preset", metavar="NAME", help="start from a preset: course (the assignment) or quick")
     group.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (e.g. a run's config.toml)")
-    for flag, field, metavar, text in TRAIN_OPTIONS:
-        if lists and field == "hidden":
-            text = "hidden sizes per run: 100,500 is two runs; use 512x256 for two layers in one run"
-        if lists and field == "split":
-            text = 'TRAIN,VALID per run; separate several splits with ";", e.g. "10000,6000;5000,3000"'
-        group.add_argument(flag, dest=field, metavar=metavar, default=None, help=text)
-    if not lists:
-        group.add_argument(
-            "--restore-best", dest="restore_best", action=argparse.BooleanOptionalAction, default=None,
-            help="with early stopping, the result is the best epoch's weights (default: on)",
-        )
+    for option in OPTIONS:
+        text = _LIST_HELP.get(option.name, option.help) if lists else option.help
+        if option.kind == "bool":
+            group.add_argument(
+                option.flag, dest=option.name, action=argparse.BooleanOptionalAction, default=None, help=text
+            )
+        else:
+            group.add_argument(
+                option.flag, dest=option.name, metavar=option.metavar, default=None, help=text,
+                type=_checker(option, lists),
+            )
 
 
 def overrides_from(args: argparse.Namespace) -> dict:
-    """The training options the user actually gave, as raw strings keyed by config field."""
-    fields = [field for _, field, _, _ in TRAIN_OPTIONS] + ["restore_best"]
-    return {field: getattr(args, field) for field in fields if getattr(args, field, None) is not None}
+    """The training options the user actually gave, keyed by config field (text, or
+    a bool for on/off flags)."""
+    return {o.name: getattr(args, o.name) for o in OPTIONS if getattr(args, o.name, None) is not None}

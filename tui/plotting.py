@@ -4,7 +4,6 @@ imported only when a file is asked for."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from pathlib import Path
@@ -26,6 +25,7 @@ LOSS_LABEL = "cross-entropy loss (mean per sample)"
 def collect_runs(paths) -> list:
     """RunRecords from run folders and sweep folders (a sweep gives its complete runs,
     in its manifest's order). One-line UserError/RunError for anything else."""
+    from core.run_index import find_runs
     from core.runs import read_run
 
     runs = []
@@ -35,28 +35,13 @@ def collect_runs(paths) -> list:
             raise UserError(f"{path}: no such folder")
         if not path.is_dir():
             raise UserError(f"{path}: not a folder (give a run folder or a sweep folder)")
-        if (path / "history.json").is_file():
-            runs.append(read_run(path))
-            continue
-        folders = _sweep_folders(path)
+        folders = find_runs(path)
         if not folders and (path / "sweep.json").is_file():
             raise UserError(f"{path}: the sweep has no complete runs yet")
         if not folders:
             read_run(path)  # raises "not a run folder"
         runs += [read_run(f) for f in folders]
     return runs
-
-
-def _sweep_folders(path: Path) -> list[Path]:
-    """Run folders in a sweep folder: in sweep.json's order, else sorted by name."""
-    names = None
-    try:
-        names = [r["name"] for r in json.loads((path / "sweep.json").read_text(encoding="utf-8"))["runs"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass
-    if names is None:
-        names = sorted(p.name for p in path.iterdir() if p.is_dir())
-    return [path / n for n in names if (path / n / "history.json").is_file()]
 
 
 def parse_sets(text: str | None, several: bool) -> tuple[str, ...]:

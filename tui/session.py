@@ -29,6 +29,8 @@ from core import (
 )
 from core.checkpoint import resumed_config
 from core.datasets.load import Progress
+from core.errors import one_line
+from core.run_index import find_runs
 
 from .run_buffer import FOLDER, MODEL, Run
 
@@ -182,9 +184,9 @@ class Session:
         except OpenError:
             raise
         except (CheckpointError, RunError, OSError) as exc:
-            raise OpenError(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+            raise OpenError(one_line(exc)) from exc
         except Exception as exc:  # keep the app alive whatever the file holds
-            raise OpenError(f"{p}: cannot open ({type(exc).__name__}: {exc})".splitlines()[0]) from exc
+            raise OpenError(f"{p}: cannot open ({type(exc).__name__}: {one_line(exc)})") from exc
 
     def _open_model(self, path: Path) -> tuple[Run, list[str]]:
         ckpt = load_checkpoint(path)
@@ -206,10 +208,7 @@ class Session:
         return run, errors
 
     def _open_folder(self, folder: Path) -> tuple[list[Run], list[str]]:
-        if (folder / "history.json").is_file():
-            folders = [folder]
-        else:
-            folders = sorted(d for d in folder.iterdir() if d.is_dir() and (d / "history.json").is_file())
+        folders = find_runs(folder)
         runs, errors = [], []
         for d in folders:
             try:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..config import config_from_dict
 from ..datasets import load_dataset
+from ..errors import one_line as _one_line
 from ..runs import write_run
 from ..trainer import Trainer
 from .folder import RUN_FILES
@@ -60,8 +61,7 @@ def execute_run(config: dict, name: str | None = None) -> dict:
 
 def one_line(exc: BaseException) -> str:
     """An exception as one line; the type is named unless it is a bad-input error."""
-    lines = str(exc).strip().splitlines()
-    text = lines[0] if lines else ""
-    if isinstance(exc, ValueError) and text:  # ConfigError, DatasetError, ...: the message says it
-        return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    text = _one_line(exc)
+    if isinstance(exc, (ValueError, OSError)) or text == type(exc).__name__:
+        return text  # ConfigError, DatasetError, a path's OS error: the message says it
+    return f"{type(exc).__name__}: {text}"

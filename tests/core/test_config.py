@@ -73,7 +73,7 @@ ROUND_TRIP = {
         min_delta=0.001,
         monitor="valid_acc",
         restore_best=False,
-        seed=2**40,
+        seed=2**32 - 1,
         dtype="float64",
         init="he",
     ),

@@ -220,6 +220,7 @@ async def _check_layout(app, pilot, size, tabs=tuple(KEY_WIDGETS)):
     await pilot.pause()
     app.query_one("#start").focus()
     await pilot.pause()
+    await pilot.wait_for_scheduled_animations()  # focusing Start scrolls the form, animated
     start = app.query_one("#start").region
     assert start.bottom <= height - 3 and start.right <= width
 

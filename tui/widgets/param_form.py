@@ -8,7 +8,6 @@ out Start while the form is invalid. Choosing a preset fills the fields from
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,30 +18,13 @@ from textual.validation import Function, Integer, Number, Validator
 from textual.widgets import Button, Input, Label, Select
 
 from core import PRESETS, ConfigError, DatasetError, TrainConfig
-from core.config import REDUCTIONS, coerce
+from core.config import coerce
 from core.datasets import parse_split
-from core.network import DTYPES
-from core.optimizers import OPTIMIZERS
+from core.options import BY_NAME, FULL_BATCH_HINT, Option
 
 from ..messages import FormValidity
-from ..options import TRAIN_OPTIONS
 
-MAX_HIDDEN = 100_000
-MAX_BATCH = 10_000_000
-MAX_EPOCHS = 1_000_000
-MAX_SEED = 2**32 - 1
-MAX_LR = 1000.0
-MAX_L2 = 10.0
-
-_HELP = {field: text for _, field, _, text in TRAIN_OPTIONS}
-
-
-def _float(value: str) -> float | None:
-    try:
-        x = float(value)
-    except ValueError:
-        return None
-    return x if math.isfinite(x) else None
+BOOL_CHOICES = ("yes", "no")
 
 
 def _dataset_ok(value: str) -> bool:
@@ -58,29 +40,35 @@ def _split_ok(value: str) -> bool:
     return True
 
 
-def _hidden_ok(value: str) -> bool:
-    parts = value.replace(" ", "").split(",")
-    return all(p.isdigit() and 1 <= int(p) <= MAX_HIDDEN for p in parts)
+def _passes(option: Option):
+    """The spec's own rule for typed text, as a Function's predicate."""
+    return lambda value: option.text_problem(value) is None
 
 
-def _batch_ok(value: str) -> bool:
-    value = value.strip().lower()
-    return value == "full" or (value.isdigit() and 1 <= int(value) <= MAX_BATCH)
-
-
-def _positive(value: str) -> bool:
-    x = _float(value)
-    return x is not None and x > 0
-
-
-def _below_one(value: str) -> bool:
-    x = _float(value)
-    return x is not None and x < 1
+def validators_for(option: Option) -> tuple[Validator, ...]:
+    """Textual validators that accept exactly the text `core.options` accepts for the
+    field (the CLI applies the same rule), each failure with its reason."""
+    if option.name == "data":
+        return (Function(_dataset_ok, "no such file or folder (bundled = the bundled data)"),)
+    if option.name == "split":
+        return (Function(_split_ok, "TRAIN,VALID counts (10000,6000) or fractions (0.6,0.2)"),)
+    if option.kind == "sizes":
+        return (Function(_passes(option), f"sizes {option.span_text()}, e.g. 1000 or 512,256"),)
+    if option.kind == "int" and option.full:
+        return (Function(_passes(option), f"a size {option.span_text()}; {FULL_BATCH_HINT}"),)
+    if option.kind == "int":
+        return (Integer(option.minimum, option.maximum, failure_description=f"a whole number {option.span_text()}"),)
+    if option.kind == "float":
+        number = Number(failure_description="must be a number, e.g. 0.05 or 1e-5")
+        if option.min_inclusive and option.max_inclusive:
+            return (number, Number(option.minimum, option.maximum, failure_description=f"a number {option.span_text()}"))
+        return (number, Function(_passes(option), f"must be {option.range_text()}"))
+    return ()
 
 
 @dataclass(frozen=True)
 class FieldSpec:
-    name: str  # the TrainConfig field
+    name: str  # the TrainConfig field, or "preset"
     label: str
     kind: str = "text"  # text | number | integer | select
     validators: tuple[Validator, ...] = ()
@@ -88,51 +76,43 @@ class FieldSpec:
     options: tuple[str, ...] = ()
     valid_empty: bool = False
     placeholder: str = ""
+    tooltip: str = ""
 
 
-FIELDS: tuple[FieldSpec, ...] = (
-    FieldSpec("data", "Dataset", validators=(
-        Function(_dataset_ok, "no such file or folder (bundled = the bundled data)"),), placeholder="bundled"),
-    FieldSpec("split", "Split", validators=(
-        Function(_split_ok, "TRAIN,VALID counts (10000,6000) or fractions (0.6,0.2)"),),
-        valid_empty=True, placeholder="default", restrict=r"[0-9., ]*"),
-    FieldSpec("preset", "Preset", kind="select", options=tuple(PRESETS)),
-    FieldSpec("hidden", "Hidden", validators=(
-        Function(_hidden_ok, f"sizes 1-{MAX_HIDDEN}, e.g. 1000 or 512,256"),), restrict=r"[0-9, ]*"),
-    FieldSpec("optimizer", "Optimizer", kind="select", options=OPTIMIZERS),
-    FieldSpec("lr", "Learn rate", kind="number", validators=(
-        Number(failure_description="must be a number, e.g. 0.05 or 1e-5"),
-        Function(_positive, "must be above 0"),
-        Number(maximum=MAX_LR, failure_description=f"must be at most {MAX_LR:g}"))),
-    FieldSpec("momentum", "Momentum", kind="number", validators=(
-        Number(minimum=0, failure_description="must be a number in [0, 1)"),
-        Function(_below_one, "must be below 1"))),
-    FieldSpec("batch_size", "Batch", validators=(
-        Function(_batch_ok, f"a size 1-{MAX_BATCH}, or full"),), restrict=r"(?i:[0-9]*|f(u(l(l)?)?)?)"),
-    FieldSpec("epochs", "Epochs", kind="integer", validators=(
-        Integer(1, MAX_EPOCHS, failure_description=f"a whole number 1-{MAX_EPOCHS}"),)),
-    FieldSpec("reduction", "Loss", kind="select", options=REDUCTIONS),
-    FieldSpec("l2", "L2", kind="number", validators=(
-        Number(0, MAX_L2, failure_description=f"a number 0-{MAX_L2:g}"),)),
-    FieldSpec("dropout", "Dropout", kind="number", validators=(
-        Number(minimum=0, failure_description="a probability in [0, 1)"),
-        Function(_below_one, "must be below 1"))),
-    FieldSpec("early_stop", "Patience", kind="integer", validators=(
-        Integer(0, MAX_EPOCHS, failure_description=f"epochs 0-{MAX_EPOCHS} (0 = off)"),)),
-    FieldSpec("seed", "Seed", kind="integer", validators=(
-        Integer(0, MAX_SEED, failure_description=f"a whole number 0-{MAX_SEED}"),)),
-    FieldSpec("dtype", "Dtype", kind="select", options=DTYPES),
+_RESTRICT = {"split": r"[0-9., ]*", "hidden": r"[0-9, ]*", "batch_size": r"(?i:[0-9]*|f(u(l(l)?)?)?)"}
+_PLACEHOLDER = {"data": "bundled", "split": "default"}
+_FORM_KIND = {"int": "integer", "float": "number", "choice": "select", "bool": "select"}
+
+
+def field_spec(option: Option) -> FieldSpec:
+    """A form row built from the option's spec."""
+    kind = "text" if option.full else _FORM_KIND.get(option.kind, "text")
+    options = BOOL_CHOICES if option.kind == "bool" else option.choices
+    tooltip = option.help
+    if option.name == "early_stop":
+        tooltip = "early stopping: epochs without improvement before stopping (0 = off)"
+    return FieldSpec(
+        option.name, option.label, kind=kind, validators=validators_for(option), restrict=_RESTRICT.get(option.name),
+        options=options, valid_empty=option.name == "split", placeholder=_PLACEHOLDER.get(option.name, ""),
+        tooltip=tooltip,
+    )
+
+
+# The form's rows, in the order shown; each option's label, limits and help come from core.options.
+FORM_ORDER = (
+    "data", "split", "preset", "hidden", "optimizer", "lr", "momentum", "batch_size", "epochs", "reduction",
+    "l2", "dropout", "early_stop", "monitor", "restore_best", "train_eval", "seed", "dtype",
+)
+FIELDS: tuple[FieldSpec, ...] = tuple(
+    FieldSpec("preset", "Preset", kind="select", options=tuple(PRESETS),
+              tooltip="fill the fields from a preset: course (the assignment) or quick")
+    if name == "preset" else field_spec(BY_NAME[name])
+    for name in FORM_ORDER
 )
 
 FIELD_NAMES = tuple(spec.name for spec in FIELDS)
 INPUT_FIELDS = tuple(spec.name for spec in FIELDS if spec.kind != "select")
 SELECT_FIELDS = tuple(spec.name for spec in FIELDS if spec.kind == "select" and spec.name != "preset")
-_TOOLTIPS = {
-    **_HELP,
-    "preset": "fill the fields from a preset: course (the assignment) or quick",
-    "reduction": _HELP["reduction"],
-    "early_stop": "early stopping: epochs without improvement before stopping (0 = off)",
-}
 
 
 def field_text(name: str, config: TrainConfig) -> str:
@@ -142,6 +122,8 @@ def field_text(name: str, config: TrainConfig) -> str:
         return ",".join(map(str, value))
     if name == "batch_size":
         return "full" if value == 0 else str(value)
+    if isinstance(value, bool):
+        return BOOL_CHOICES[0] if value else BOOL_CHOICES[1]
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -159,7 +141,7 @@ class ParamForm(VerticalScroll, can_focus=False):
 
     def __init__(self, config: TrainConfig, preset: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._base = config  # carries the fields the form does not show (v0, init, monitor, ...)
+        self._base = config  # carries the fields the form does not show (v0, init, min_delta)
         self._preset = preset if matches_preset(config, preset) else None
         self._valid: bool | None = None
         self._reason = ""
@@ -170,7 +152,7 @@ class ParamForm(VerticalScroll, can_focus=False):
         for spec in FIELDS:
             yield Label(spec.label, classes="field-label")
             widget_id = f"field-{spec.name}"
-            tooltip = _TOOLTIPS.get(spec.name)
+            tooltip = spec.tooltip or None
             if spec.kind == "select":
                 if spec.name == "preset":
                     yield Select(
@@ -181,7 +163,7 @@ class ParamForm(VerticalScroll, can_focus=False):
                 else:
                     yield Select(
                         [(o, o) for o in spec.options], allow_blank=False,
-                        value=getattr(config, spec.name), id=widget_id, compact=True, tooltip=tooltip,
+                        value=field_text(spec.name, config), id=widget_id, compact=True, tooltip=tooltip,
                     )
             else:
                 yield Input(
@@ -217,7 +199,7 @@ class ParamForm(VerticalScroll, can_focus=False):
         values = {name: self.input(name).value.strip() for name in INPUT_FIELDS}
         for name in SELECT_FIELDS:
             value = self.select(name).value
-            values[name] = value if isinstance(value, str) else getattr(self._base, name)
+            values[name] = value if isinstance(value, str) else field_text(name, self._base)
         return values
 
     def config(self) -> TrainConfig:
@@ -240,7 +222,7 @@ class ParamForm(VerticalScroll, can_focus=False):
         for name in INPUT_FIELDS:
             self.input(name).value = field_text(name, config)
         for name in SELECT_FIELDS:
-            self.select(name).value = getattr(config, name)
+            self.select(name).value = field_text(name, config)
         preset_select = self.select("preset")
         if self._preset:
             preset_select.value = self._preset
@@ -303,6 +285,10 @@ class ParamForm(VerticalScroll, can_focus=False):
 
     def on_resize(self) -> None:
         self._fit_rows()
+        # A smaller terminal may hide the focused row: bring it back into view.
+        focused = self.app.focused
+        if focused is not None and focused in self.walk_children():
+            self.call_after_refresh(self.scroll_to_widget, focused, animate=False)
 
     def _show_field_error(self, field: Input, result) -> None:
         name = field.id.removeprefix("field-")
