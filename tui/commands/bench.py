@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{r.epochs_per_s:8.2f} {r.overhead_us_per_batch:12.0f} us {r.paired_q1:6.3f}-{r.paired_q3:.3f}")
 
     report["train_eval"] = [train_eval_cost(data, hidden, dtype, args.epochs) for dtype in dtypes]
-    print("\ntrain eval (a clean forward pass over the training set), per full-batch epoch: " + "; ".join(
+    print("\ntrain eval (a clean forward pass over the training set; full batch without dropout reuses it as the"
+          " next epoch's forward, so the rows above include it; mini-batch rows are without it and a\n"
+          "  mini-batch or dropout run with train eval on pays this per epoch), against a full-batch epoch: " + "; ".join(
         f"{t['dtype']} {t['eval_s']:.3f} s, {t['percent']:.1f}% (paired {t['paired_q1']:.0f}-{t['paired_q3']:.0f}%)"
         for t in report["train_eval"]))
 
