@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from .options import MONITORS, OPTIONS, TRAIN_EVALS  # noqa: F401 - MONITORS, TRAIN_EVALS re-exported

@@ -9,8 +9,6 @@ tests check it against this module.
 
 from __future__ import annotations
 
-import numpy as np
-
 from .maths import compute_layer, grad_ce, relu
 
 

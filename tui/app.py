@@ -26,19 +26,19 @@ from pathlib import Path
 
 from textual import on, work
 from textual.app import App
-from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.reactive import reactive
 from textual.screen import ModalScreen
 
-from core import PAUSED, ConfigError, TrainConfig, new_run_dir, write_run
+from core import PAUSED, ConfigError, TrainConfig
 
-from .messages import FormValidity, LoadProgress, OpenFailed, RunEnded, RunFailed, RunSaved, RunsOpened, RunStarted
+from .bindings import APP_BINDINGS
+from .messages import FormValidity, LoadProgress, RunEnded, RunFailed, RunStarted
 from .redraw import POLL_SECONDS, SWITCH_INTERVAL, ProgressThrottle, RedrawThrottle, switch_interval
-from .run_buffer import FOLDER, MODEL, Run
+from .run_buffer import Run
+from .save_open import SaveOpenActions
 from .screens.main_screen import MainScreen
-from .screens.path_prompt import PathPrompt
-from .session import OpenError, Session, StartError
+from .session import Session, StartError
 from .widgets.param_form import ParamForm
 from .widgets.runs_table import RunsTable
 from .widgets.status_line import StatusLine
@@ -49,32 +49,13 @@ __all__ = ["NNTrainApp", "SWITCH_INTERVAL"]
 STATEFUL = ("start", "pause", "resume", "stop", "save", "continue")
 
 
-class NNTrainApp(App[int]):
+class NNTrainApp(SaveOpenActions, App[int]):
     """Train the NumPy MLP interactively; see the module docstring."""
 
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses elsewhere still find it
     TITLE = "nntrain"
 
-    BINDINGS = [
-        Binding("ctrl+r", "start", "Start", priority=True, id="start",
-                tooltip="start training with the form's parameters"),
-        Binding("ctrl+z", "pause", "Pause", priority=True, id="pause",
-                tooltip="pause after the current mini-batch"),
-        Binding("ctrl+z", "resume", "Resume", priority=True, id="resume", tooltip="resume training"),
-        Binding("ctrl+t", "stop", "Stop", priority=True, id="stop",
-                tooltip="stop after the current mini-batch; keeps the last completed epoch"),
-        Binding("ctrl+s", "save", "Save", priority=True, id="save",
-                tooltip="save the shown run: model, history and config, to a run folder"),
-        Binding("ctrl+o", "open", "Open", priority=True, id="open",
-                tooltip="open a model.npz (evaluate / continue it), a run folder or a sweep folder"),
-        Binding("ctrl+f", "continue", "Continue", priority=True, id="continue",
-                tooltip="continue training the opened model up to the form's Epochs"),
-        Binding("ctrl+g", "overlay", "Overlay", priority=True, id="overlay",
-                tooltip="overlay other runs' valid curves on the Train charts"),
-        Binding("ctrl+n", "next_tab", "Tab", priority=True, id="next-tab", tooltip="next tab"),
-        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit",
-                tooltip="quit (a running training is stopped cleanly first)"),
-    ]
+    BINDINGS = APP_BINDINGS
 
     # init=False: the watchers draw on the main screen, which on_mount sets up first.
     run_state = reactive("idle", bindings=True, init=False)
@@ -404,78 +385,6 @@ class NNTrainApp(App[int]):
 
     def action_next_tab(self) -> None:
         self.main_screen.next_tab()
-
-    # -- save and open ---------------------------------------------------------------------------
-    def action_save(self) -> None:
-        run = self.session.shown
-        if run is None or run.trainer is None or run.live:
-            return
-        default = str(run.path) if run.path is not None and run.source not in (FOLDER, MODEL) else str(new_run_dir())
-
-        def done(path: str | None) -> None:
-            if path:
-                self._save(run, Path(path).expanduser())
-
-        self.push_screen(
-            PathPrompt(f"Save {run.label} to a run folder", default,
-                       hint="writes model.npz, best.npz, history.csv, history.json, config.toml", ok="Save"),
-            done,
-        )
-
-    @work(thread=True, exit_on_error=False, group="save")
-    def _save(self, run: Run, out: Path) -> None:
-        try:
-            write_run(run.trainer, out)
-        except OSError as exc:
-            self.post_message(RunSaved(run, out, error=f"{out}: cannot save ({exc.strerror or exc})"))
-            return
-        self.post_message(RunSaved(run, out))
-
-    def on_run_saved(self, message: RunSaved) -> None:
-        if message.error:
-            self._say(message.error, severity="error")
-            return
-        message.run.path = message.path
-        self._say(f"{message.run.label} saved to {message.path}/")
-
-    def action_open(self) -> None:
-        def done(path: str | None) -> None:
-            if path:
-                self.status.set_message(f"opening {path} …")
-                self._open(path)
-
-        self.push_screen(
-            PathPrompt("Open a model, a run folder or a sweep folder", "runs",
-                       hint="model.npz: evaluate it (ctrl+f continues it) · a folder: its run(s)", ok="Open"),
-            done,
-        )
-
-    @work(thread=True, exit_on_error=False, group="open")
-    def _open(self, path_text: str) -> None:
-        """Worker: read a model file, a run folder or a folder of run folders."""
-        try:
-            self.post_message(RunsOpened(*self.session.open_path(path_text)))
-        except OpenError as exc:
-            self.post_message(OpenFailed(str(exc)))
-
-    def on_runs_opened(self, message: RunsOpened) -> None:
-        for run in message.runs:
-            self.add_run(run, show=False)
-        last = message.runs[-1]
-        self._show(last)
-        for error in message.errors:
-            self._say(error, severity="warning")
-        if last.source == MODEL:
-            self.form.set_config(last.config)
-            self._say(f"opened {last.path} ({len(last.history)} epochs): {last.label}; ctrl+f continues it")
-            self.main_screen.tabs.active = "confusion" if last.evaluation is not None else "runs"
-        else:
-            where = message.runs[0].path.parent if len(message.runs) > 1 else last.path
-            self._say(f"opened {len(message.runs)} run(s) from {where}")
-            self.main_screen.tabs.active = "runs"
-
-    def on_open_failed(self, message: OpenFailed) -> None:
-        self._say(message.error, severity="error")
 
     # -- messages to the user -------------------------------------------------------------
     def _say(self, text: str, severity: str = "information", title: str = "") -> None:
