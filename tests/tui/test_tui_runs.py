@@ -246,3 +246,21 @@ def test_every_action_has_a_key_and_a_description():
     assert {"start", "pause", "resume", "stop", "save", "open", "continue", "overlay", "next_tab", "quit"} <= actions
     assert all(b.description and b.tooltip and b.id for b in NNTrainApp.BINDINGS)
     assert all(b.priority for b in NNTrainApp.BINDINGS)  # they work with the focus in a form field
+
+
+@async_test
+async def test_quick_tab_presses_settle_on_the_last_tab():
+    # A focused widget activates its own tab: the focus that follows a tab switch must
+    # not come from a stale switch, or two tabs would take turns for ever.
+    app = NNTrainApp()
+    async with app.run_test(size=SIZE) as pilot:
+        app.add_run(fixed_run())
+        for _ in range(3):  # as fast as keys arriving in one read
+            app.action_next_tab()
+        await pilot.pause()
+        seen = set()
+        for _ in range(10):
+            await pilot.pause(0.02)
+            seen.add(app.main_screen.tabs.active)
+        assert seen == {"samples"}
+        assert isinstance(app.focused, SampleViewer)

@@ -132,4 +132,12 @@ class MainScreen(Screen):
         self.tabs.active = TABS[(i + 1) % len(TABS)]
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        self.query_one(TAB_FOCUS.get(event.pane.id or "", "#tabs Tabs")).focus()
+        # Focus follows the tab, but only for the tab still active: a focused widget
+        # activates its own tab, so after quick ctrl+n presses a stale event's focus
+        # would switch back, whose event would switch forward again, for ever.
+        pane = event.pane.id or ""
+        if self.tabs.active != pane:
+            return
+        target = self.query_one(TAB_FOCUS.get(pane, "#tabs Tabs"))
+        if not target.has_focus:
+            target.focus()
