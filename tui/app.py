@@ -37,6 +37,7 @@ from .messages import FormValidity, LoadProgress, RunEnded, RunFailed, RunStarte
 from .redraw import POLL_SECONDS, SWITCH_INTERVAL, ProgressThrottle, RedrawThrottle, switch_interval
 from .run_buffer import Run
 from .save_open import SaveOpenActions
+from .screens.help_screen import HelpScreen
 from .screens.main_screen import MainScreen
 from .session import Session, StartError
 from .widgets.param_form import ParamForm
@@ -385,6 +386,13 @@ class NNTrainApp(SaveOpenActions, App[int]):
 
     def action_next_tab(self) -> None:
         self.main_screen.next_tab()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_log_scale(self) -> None:
+        chart = self.main_screen.loss_chart
+        chart.log_scale = not chart.log_scale  # its watcher replots
 
     # -- messages to the user -------------------------------------------------------------
     def _say(self, text: str, severity: str = "information", title: str = "") -> None:

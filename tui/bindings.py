@@ -1,5 +1,6 @@
 """The app's key bindings: every action has a key (the mouse is optional); priority
-bindings so that a focused input cannot swallow them, and ids and tooltips for the footer."""
+bindings so that a focused input cannot swallow them, and ids and tooltips for the footer
+and the help screen (`?`, f1), which lists these and the widgets' own bindings."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ APP_BINDINGS = [
     Binding("ctrl+g", "overlay", "Overlay", priority=True, id="overlay",
             tooltip="overlay other runs' valid curves on the Train charts"),
     Binding("ctrl+n", "next_tab", "Tab", priority=True, id="next-tab", tooltip="next tab"),
+    Binding("f1", "help", "Help", priority=True, id="help-f1", show=False, tooltip="every key of the app (this list)"),
+    Binding("?", "help", "Help", id="help", show=False, tooltip="every key of the app (this list)"),
+    Binding("l", "log_scale", "Log scale", id="log-scale", show=False,
+            tooltip="the Train tab's loss chart on a log-scale y axis (toggle)"),
     Binding("ctrl+q", "quit", "Quit", priority=True, id="quit",
             tooltip="quit (a running training is stopped cleanly first)"),
 ]

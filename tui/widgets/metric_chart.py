@@ -6,11 +6,14 @@ curves overlaid), or every run's valid curve for comparison. The app calls
 most a few times a second; each build starts from `clear_data()`, long histories
 are downsampled so a 200-epoch run costs no more than a short one, and while a run
 trains the build happens in a thread worker so key presses are not kept waiting.
+`log_scale` puts the y axis on a log scale (the app's `l` key, for the loss chart),
+where points that are not positive and finite are left out (a log has no place for them).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import time
 import threading
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from typing import Sequence
 
 from rich.console import Console
 from rich.text import Text
+from textual.reactive import reactive
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
@@ -82,6 +86,8 @@ def metric_values(records: Sequence[EpochRecord], which: str, metric: str) -> li
 
 class MetricChart(PlotextPlot):
     """Loss or accuracy (percent) against epoch."""
+
+    log_scale = reactive(False, init=False)  # the y axis; the title then says "log"
 
     def __init__(self, metric: str, *, compare: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -152,6 +158,9 @@ class MetricChart(PlotextPlot):
             text.append(f" best epoch {self.best_epoch}")
         return text
 
+    def watch_log_scale(self) -> None:
+        self.replot()
+
     def replot(self) -> None:
         """The data changed: draw again (the plot is built on the next render)."""
         self._version += 1
@@ -184,10 +193,10 @@ class MetricChart(PlotextPlot):
         return strips
 
     def _spec(self) -> tuple:
-        """What to draw: (key, series, best epoch, caption); the key says what changed."""
+        """What to draw: (key, series, best epoch, caption, log scale); the key says what changed."""
         theme = self._get_plotext_theme_name(self.app.theme)
         key = (self._version, self.size.width, self.size.height, theme)
-        return key, list(self.series), self.best_epoch, self.caption
+        return key, list(self.series), self.best_epoch, self.caption, self.log_scale
 
     def _build_in_thread(self, spec) -> None:
         self.post_message(ChartBuilt(spec[0], self._build(spec)))
@@ -203,12 +212,16 @@ class MetricChart(PlotextPlot):
         """Draw `spec` with plotext, as strips (any thread: the plot is behind a lock).
 
         Records its own cost in `build_seconds`: the app spaces redraws by it."""
-        (_, width, height, theme), series, best_epoch, caption = spec
+        (_, width, height, theme), series, best_epoch, caption, log_scale = spec
         started = time.perf_counter()
+        if log_scale:
+            series = [s for s in map(_loggable, series) if s.xs]
         with self._plot_lock:
             plt = self.plt
             plt.clear_data()
-            plt.title(caption)
+            plt.title(f"{caption} · log" if log_scale else caption)
+            # clear_data keeps the scale; an empty plot's 0..1 axis cannot be a log one.
+            plt.yscale("log" if log_scale and series else "linear")
             if not series:
                 plt.xlim(1, 10)
                 plt.xticks([1, 10], ["1", "10"])
@@ -237,3 +250,9 @@ class MetricChart(PlotextPlot):
         strips = [Strip(line, width) for line in lines[:height]]
         self.build_seconds = time.perf_counter() - started
         return strips
+
+
+def _loggable(series: Series) -> Series:
+    """`series` without the points a log axis cannot place (zero, negative, nan, inf)."""
+    kept = [(x, y) for x, y in zip(series.xs, series.ys) if y > 0 and math.isfinite(y)]
+    return Series(series.label, [x for x, _ in kept], [y for _, y in kept], series.color, series.own)
