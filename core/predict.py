@@ -231,5 +231,6 @@ def _predict_dataset(path: Path, ckpt: Checkpoint, net: Network, read_dataset, c
 
 
 def _read_raw(path: Path):
-    """A dataset file's samples in file order (no split, no scaling)."""
-    return read_raw(path)[0]
+    """A dataset file's samples in file order (no split, no scaling); a CSV without a
+    label column (e.g. Kaggle's test.csv) is all features."""
+    return read_raw(path, labels_optional=True)[0]

@@ -245,3 +245,22 @@ def test_resume_refuses_data_of_another_preprocess_kind(tmp_path):
     pixel_data = __import__("dataclasses").replace(trainer.data, preprocess=Preprocess.pixels(255.0), kind="image")
     with pytest.raises(CheckpointError, match="standardised"):
         trainer_from_checkpoint(ckpt, pixel_data, ckpt.config.replace(epochs=10))
+
+
+def test_a_csv_without_labels_is_predicted_row_by_row(model, tmp_path, capsys):
+    # Kaggle's test.csv: pixel columns only. Predicting needs no labels.
+    rng = np.random.default_rng(9)
+    y = np.arange(9) % 3
+    rows = np.stack([class_image(k, rng).reshape(-1) for k in y])
+    path = tmp_path / "test.csv"
+    header = ",".join(f"pixel{i}" for i in range(rows.shape[1]))
+    path.write_text(header + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
+    code, out, _ = run_cli(capsys, model, path)
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 9  # no accuracy line: nothing to compare with
+    assert all(line.startswith(f"{path}[{i}]  ") and "(true:" not in line for i, line in enumerate(lines))
+    # The same rows with their labels are predicted the same way.
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_text("label," + header + "\n" + "\n".join(f"{k}," + ",".join(map(str, r)) for k, r in zip(y, rows)) + "\n")
+    _, out2, _ = run_cli(capsys, model, labelled)
+    assert [l.split()[1:3] for l in lines] == [l.split()[1:3] for l in out2.strip().splitlines()[:9]]

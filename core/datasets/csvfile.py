@@ -30,8 +30,10 @@ _DELIMITERS = (",", ";", "\t")
 _ROW_COLUMN = re.compile(r"at row (\d+), column (\d+)")
 
 
-def _read_csv(file: pathlib.Path, where: str) -> _Raw:
-    """Validated rows and labels of a CSV file, in file order."""
+def _read_csv(file: pathlib.Path, where: str, labels_optional: bool = False) -> _Raw:
+    """Validated rows and labels of a CSV file, in file order. With `labels_optional`
+    (inputs to predict, such as Kaggle's test.csv), a file without a label column is all
+    features and its ``y`` is None."""
     size = file.stat().st_size
     with _open_text(file, where) as handle:
         try:
@@ -42,7 +44,7 @@ def _read_csv(file: pathlib.Path, where: str) -> _Raw:
             raise DatasetError(f"{where}: empty CSV file (expected a header row such as label,pixel0,pixel1,...)")
         delimiter = max(_DELIMITERS, key=header.count)
         names = [n.strip().strip('"').strip("'").strip() for n in next(csv.reader([header], delimiter=delimiter))]
-        label = _label_column(names, where)
+        label = _label_column(names, where, labels_optional)
         features = [i for i in range(len(names)) if i != label]
         if not features:
             raise DatasetError(f"{where}: no feature columns besides {names[label]!r}")
@@ -60,7 +62,8 @@ def _read_csv(file: pathlib.Path, where: str) -> _Raw:
             )
     x, y = _parse(body, delimiter, label, features, names, where)
     x, image_shape, kind = _check_images(_compact(x), "features", where)
-    y = _check_labels(y, names[label], len(x), "features", where)
+    if label is not None:
+        y = _check_labels(y, names[label], len(x), "features", where)
     return _Raw(x, y, image_shape, kind=kind)
 
 
@@ -75,19 +78,21 @@ def _open_text(file: pathlib.Path, where: str):
         raise DatasetError(f"{where}: cannot read ({_describe(error)})") from None
 
 
-def _label_column(names: list[str], where: str) -> int:
+def _label_column(names: list[str], where: str, optional: bool = False) -> int | None:
     lowered = [n.lower() for n in names]
     for wanted in LABEL_NAMES:
         if wanted in lowered:
             return lowered.index(wanted)
+    if optional:
+        return None
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     raise DatasetError(
         f"{where}: no label column in the header ({shown}); name it label, class, target or y"
     )
 
 
-def _parse(body: str, delimiter: str, label: int, features: list[int], names: list[str], where: str):
-    """(features ``(n, d)`` float64, labels ``(n,)``) from the text after the header."""
+def _parse(body: str, delimiter: str, label: int | None, features: list[int], names: list[str], where: str):
+    """(features ``(n, d)`` float64, labels ``(n,)`` or None) from the text after the header."""
     def load(**kwargs):
         try:
             return np.loadtxt(io.StringIO(body), delimiter=delimiter, quotechar='"', ndmin=2, **kwargs)
@@ -103,8 +108,10 @@ def _parse(body: str, delimiter: str, label: int, features: list[int], names: li
     if table is not None:
         if table.shape[1] != len(names):
             raise DatasetError(f"{where}: rows have {table.shape[1]} values but the header has {len(names)} columns")
-        return table[:, features], table[:, label]
+        return table[:, features], (None if label is None else table[:, label])
     x = load(usecols=features, dtype=np.float64)
+    if label is None:
+        return x, None
     y = np.char.strip(load(usecols=[label], dtype=str)[:, 0])
     empty = np.flatnonzero(y == "")
     if len(empty):

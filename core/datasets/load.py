@@ -78,10 +78,12 @@ def load_dataset(
 
 
 def read_raw(
-    path: str | os.PathLike | None, progress: Progress | None = None,
+    path: str | os.PathLike | None, progress: Progress | None = None, labels_optional: bool = False,
 ) -> tuple[_Raw, pathlib.Path, str]:
     """A dataset file's validated arrays in file order, before any split or scaling:
-    ``(raw, file, source)``. Labels are class indices and ``raw.class_names`` is set."""
+    ``(raw, file, source)``. Labels are class indices and ``raw.class_names`` is set.
+    With `labels_optional` (inputs to predict), a CSV without a label column is read
+    as features only: its labels are all -1 and it has no class names."""
     if path is None or (isinstance(path, str) and path == BUNDLED):
         file, source = bundled_path(), BUNDLED
     else:
@@ -92,14 +94,17 @@ def read_raw(
     where = str(file)
     check_regular(file, where)
     try:
-        raw = _read_any(file, where, progress)
+        raw = _read_any(file, where, progress, labels_optional)
     except MemoryError:
         raise DatasetError(f"{where}: not enough memory to load it") from None
+    if raw.y is None:
+        raw.y, raw.class_names = np.full(len(raw.x), -1, dtype=np.int64), ()
+        return raw, file, source
     _name_classes(raw, os.path.abspath(file), where)
     return raw, file, source
 
 
-def _read_any(file: pathlib.Path, where: str, progress: Progress | None) -> _Raw:
+def _read_any(file: pathlib.Path, where: str, progress: Progress | None, labels_optional: bool = False) -> _Raw:
     """Dispatch on what ``file`` is: a folder, then the suffix, then the magic bytes."""
     if file.is_dir():
         if not _has_idx_files(file) and is_image_folder(file):
@@ -107,7 +112,7 @@ def _read_any(file: pathlib.Path, where: str, progress: Progress | None) -> _Raw
         return _read_idx_dir(file, where)
     name = file.name.lower()
     if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
-        return _read_csv(file, where)
+        return _read_csv(file, where, labels_optional)
     if name.endswith(".npy"):
         return _read_npy_pair(file, where)
     if name.endswith(".npz"):
