@@ -1,20 +1,19 @@
-"""Load an image-classification dataset as flat float32 train/valid/test arrays.
+"""Load a classification dataset as flat float32 train/valid/test arrays.
 
-Three kinds of input are understood:
+Inputs understood (``load.py`` dispatches by folder, suffix, then magic bytes):
 
-* an ``.npz`` archive holding ``images``/``labels`` (the course's ``notMNIST.npz``)
-  or ``x``/``y``, optionally ``class_names``; or one already split into
-  ``x_train``/``y_train``, ``x_valid``/``y_valid`` (optional) and ``x_test``/``y_test``;
-* a directory of MNIST-style IDX files (``train-images-idx3-ubyte[.gz]``, ...);
-* the bundled Fashion-MNIST subset (``path=None`` or ``"bundled"``).
+* an ``.npz`` archive (``images``/``labels``, ``x``/``y``, optional ``class_names``,
+  or already split into ``x_train``/``y_train``, ``x_valid``/``y_valid``, ``x_test``/``y_test``);
+* a ``.npy`` pair (``x.npy`` + ``y.npy``, ...), a CSV (``.csv``, ``.csv.gz``) with a label column;
+* a folder of class folders of image files (``images.py``, decoded once and cached);
+* a directory of MNIST-style IDX files; the bundled Fashion-MNIST subset.
 
-Whatever the input, the result is a :class:`Dataset` whose images are
-``(n, n_features)`` float32 in [0, 1] and whose labels are ``(n,)`` int64.
-Every failure raises :class:`DatasetError` with a one-line message naming the
-file and the problem, so a CLI or a TUI can show it as it is.
-
-Archives are always opened with ``allow_pickle=False``: a dataset is data, and
-unpickling would let a downloaded file run code.
+Whatever the input, the result is a :class:`Dataset`: rows ``(n, n_features)`` float32
+(pixels in [0, 1], or features standardised with the train set's statistics: see
+``preprocess.py``) and labels ``(n,)`` int64 indices into its class names. Every
+failure raises :class:`DatasetError` with a one-line message naming the file and the
+problem; ``safety.py`` refuses special files and oversized arrays before reading.
+Archives are always opened with ``allow_pickle=False``.
 """
 
 from .bundled import BUNDLED, BUNDLED_FILE, BUNDLED_NAME, bundled_path
