@@ -35,6 +35,11 @@ class TrainConfig:
     lr: float = 0.05
     momentum: float = 0.9
     v0: float = 0.0
+    schedule: str = "constant"  # learning-rate schedule (core.schedules)
+    lr_step: int = 10
+    lr_gamma: float = 0.1
+    warmup: int = 0
+    lr_patience: int = 5
     batch_size: int = 128  # 0 = full batch
     reduction: str = "mean"
     l2: float = 0.0

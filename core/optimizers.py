@@ -189,6 +189,35 @@ class Adam(Optimizer):
         p -= g
 
 
+class RMSprop(Optimizer):
+    """RMSprop (Tieleman & Hinton 2012), as in Keras and PyTorch (no momentum):
+    s <- rho s + (1 - rho) g^2, W <- W - lr * g / (sqrt(s) + eps).
+    """
+
+    name = "rmsprop"
+
+    def __init__(self, lr: float, rho: float = 0.9, eps: float = 1e-7):
+        super().__init__(lr)
+        self.rho, self.eps = float(rho), float(eps)
+        self.s: list[np.ndarray] = []
+
+    def _init_slots(self, params):
+        self.s = [np.zeros_like(p) for p in params]
+
+    def _slots(self):
+        return {"s": self.s}
+
+    def _update(self, p, g, s):
+        s *= self.rho
+        s += (1 - self.rho) * (g * g)
+        # g <- lr * g / (sqrt(s) + eps), in g's own buffer (scratch for the next backward).
+        denom = np.sqrt(s)
+        denom += self.eps
+        g /= denom
+        g *= self.lr
+        p -= g
+
+
 def make_optimizer(name: str, lr: float, momentum: float = 0.9, v0: float = 0.0) -> Optimizer:
     """Build an optimizer by name (one of OPTIMIZERS)."""
     if name == "momentum":
@@ -199,4 +228,6 @@ def make_optimizer(name: str, lr: float, momentum: float = 0.9, v0: float = 0.0)
         return Adam(lr)
     if name == "sgd":
         return SGD(lr)
+    if name == "rmsprop":
+        return RMSprop(lr)
     raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 REDUCTIONS = ("mean", "sum")
 DTYPES = ("float32", "float64")
 INITS = ("xavier", "he")
-OPTIMIZERS = ("momentum", "nesterov", "adam", "sgd")
+OPTIMIZERS = ("momentum", "nesterov", "adam", "sgd", "rmsprop")
+SCHEDULES = ("constant", "step", "cosine", "plateau")
 
 MONITORS = ("valid_acc", "valid_loss")
 TRAIN_EVALS = ("auto", "on", "off")
@@ -118,17 +119,29 @@ MAX_HIDDEN = 100_000
 MAX_EPOCHS = 1_000_000
 
 OPTIONS: tuple[Option, ...] = (
-    Option("data", "text", "--data", "PATH", "dataset: a .npz or an IDX folder (default: the bundled Fashion-MNIST subset)", "Dataset"),
+    Option("data", "text", "--data", "PATH", "dataset: .npz, .npy, .csv[.gz], a folder of class folders of images, or of IDX files (default: the bundled Fashion-MNIST subset)", "Dataset"),
     Option("split", "text", "--split", "TRAIN,VALID", "counts or fractions for train and valid; the rest is test", "Split"),
     Option("hidden", "sizes", "--hidden", "SIZES", "hidden layer sizes, e.g. 1000 or 512,256", "Hidden",
            minimum=1, maximum=MAX_HIDDEN),
     Option("epochs", "int", "--epochs", "N", "number of epochs", "Epochs", minimum=1, maximum=MAX_EPOCHS),
-    Option("optimizer", "choice", "--optimizer", "NAME", "momentum | nesterov | adam | sgd", "Optimizer",
+    Option("optimizer", "choice", "--optimizer", "NAME", "momentum | nesterov | adam | sgd | rmsprop", "Optimizer",
            choices=OPTIMIZERS),
     Option("lr", "float", "--lr", "X", "learning rate", "Learn rate", minimum=0, min_inclusive=False, maximum=1000),
     Option("momentum", "float", "--momentum", "X", "momentum (gamma) for momentum and nesterov", "Momentum",
            minimum=0, maximum=1, max_inclusive=False),
     Option("v0", "float", "--v0", "X", "initial velocity of the momentum optimizers (the course: 1e-5)"),
+    Option("schedule", "choice", "--schedule", "NAME",
+           "learning-rate schedule: constant | step (x lr-gamma every lr-step epochs) | cosine (over the run,"
+           " after --warmup) | plateau (x lr-gamma after lr-patience epochs without a better valid loss)",
+           choices=SCHEDULES),
+    Option("lr_step", "int", "--lr-step", "EPOCHS", "step schedule: epochs between reductions", minimum=1,
+           maximum=1_000_000),
+    Option("lr_gamma", "float", "--lr-gamma", "X", "step and plateau schedules: the factor of each reduction",
+           minimum=0, min_inclusive=False, maximum=1, max_inclusive=False),
+    Option("warmup", "int", "--warmup", "EPOCHS", "cosine schedule: epochs of linear warm-up first", minimum=0,
+           maximum=1_000_000),
+    Option("lr_patience", "int", "--lr-patience", "EPOCHS",
+           "plateau schedule: epochs without a better valid loss before a reduction", minimum=1, maximum=1_000_000),
     Option("batch_size", "int", "--batch-size", "N|full", "mini-batch size, or full for full-batch gradient descent",
            "Batch", minimum=1, maximum=10_000_000, full=True),
     Option("reduction", "choice", "--reduction", "mean|sum",

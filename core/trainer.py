@@ -35,6 +35,7 @@ from .config import TrainConfig
 from .datasets import Dataset
 from .network import Network, with_ones_column
 from .optimizers import Optimizer, make_optimizer
+from .schedules import learning_rate
 from .states import FINAL_STATES, RunState
 
 # The states a run can be in (core.states), under the names the callers know.
@@ -242,6 +243,10 @@ class Trainer:
     def _train_epoch(self) -> EpochRecord | None:
         cfg = self.config
         net = self.network
+        # The schedule's rate for this epoch (the history's `lr` column records it); a
+        # constant rate is left as it is, so a rate set on the optimizer holds.
+        if cfg.schedule != "constant":
+            self.optimizer.lr = learning_rate(cfg, self.epoch + 1, self.history)
         self._take_snapshot()
         started = time.perf_counter()
         paused_for = 0.0

@@ -8,7 +8,7 @@ import io
 import numpy as np
 import pytest
 
-from core.optimizers import OPTIMIZERS, SGD, Adam, Momentum, Nesterov, make_optimizer
+from core.optimizers import OPTIMIZERS, SGD, Adam, Momentum, Nesterov, RMSprop, make_optimizer
 
 
 def run_steps(opt, params, grads_seq):
@@ -183,8 +183,25 @@ def test_make_optimizer():
     assert isinstance(make_optimizer("nesterov", 0.1), Nesterov)
     assert isinstance(make_optimizer("adam", 0.1), Adam)
     assert isinstance(make_optimizer("sgd", 0.1), SGD)
+    assert isinstance(make_optimizer("rmsprop", 0.1), RMSprop)
     with pytest.raises(ValueError, match="optimizer"):
-        make_optimizer("rmsprop", 0.1)
+        make_optimizer("adagrad", 0.1)
+
+
+def test_rmsprop_matches_hand_computed_steps():
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal((4, 3))
+    grads = [rng.standard_normal((4, 3)) for _ in range(3)]
+    opt = RMSprop(0.01, rho=0.9, eps=1e-7)
+    w = [w0.copy()]
+    opt.setup(w)
+    s, expected = np.zeros_like(w0), w0.copy()
+    for g in grads:
+        s = 0.9 * s + 0.1 * g**2
+        expected = expected - 0.01 * g / (np.sqrt(s) + 1e-7)
+        opt.step(w, [g.copy()])
+    np.testing.assert_allclose(w[0], expected, rtol=1e-12)
+    assert opt.t == 3 and set(opt.state()) == {"t", "s0"}
 
 
 def saved_and_loaded(state: dict) -> dict:
@@ -240,7 +257,7 @@ def test_prescaled_gradients_give_the_same_steps(name):
     grads_seq = random_grads(shapes, 3, seed=3)
     plain = make_optimizer(name, lr=0.05, momentum=0.9, v0=0.01)
     folded = make_optimizer(name, lr=0.05, momentum=0.9, v0=0.01)
-    assert folded.grad_scale == (1.0 if name == "adam" else 0.05)
+    assert folded.grad_scale == (1.0 if name in ("adam", "rmsprop") else 0.05)
     rng = np.random.default_rng(1)
     p_plain = [rng.normal(size=s) for s in shapes]
     p_folded = [p.copy() for p in p_plain]
