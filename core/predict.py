@@ -11,7 +11,6 @@ through ``on_error`` and the others go on.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -21,12 +20,10 @@ import numpy as np
 from .checkpoint import Checkpoint
 from .datasets import PIXELS, TABULAR, DatasetError, Preprocess
 from .datasets.imagefile import ImageReadError, is_image_name, read_image, resize, to_channels
-from .datasets.load import read_raw
+from .datasets.load import DATASET_SUFFIXES, has_idx_files, read_raw
 from .network import Network
 
 CHUNK = 256  # images decoded and predicted together
-DATASET_SUFFIXES = (".npz", ".npy", ".csv", ".csv.gz")
-_IDX_NAME = re.compile(r"idx[13]-ubyte")
 
 
 class PredictError(ValueError):
@@ -72,7 +69,7 @@ def shape_text(shape: Sequence[int], kind: str = "image") -> str:
 def is_dataset_path(path: Path) -> bool:
     """A dataset file by its name, or a folder holding IDX files."""
     if path.is_dir():
-        return any(_IDX_NAME.search(p.name) for p in path.iterdir() if p.is_file())
+        return has_idx_files(path)
     return path.name.lower().endswith(DATASET_SUFFIXES)
 
 

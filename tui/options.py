@@ -8,9 +8,6 @@ import argparse
 
 from core.options import OPTIONS, Option
 
-# (flag, config field, metavar, help), for callers that want the plain table.
-TRAIN_OPTIONS = tuple((o.flag, o.name, o.metavar, o.help) for o in OPTIONS)
-
 _LIST_HELP = {
     "hidden": "hidden sizes per run: 100,500 is two runs; use 512x256 for two layers in one run",
     "split": 'TRAIN,VALID per run; separate several splits with ";", e.g. "10000,6000;5000,3000"',

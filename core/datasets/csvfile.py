@@ -140,7 +140,8 @@ def _cell_message(text: str, usecols, names: list[str]) -> str:
 
 
 def _numbers_if_possible(y: np.ndarray) -> np.ndarray:
-    """Text labels that are all integers become integers (e.g. quoted digits)."""
+    """Text labels that are all numbers become numbers (e.g. quoted digits); `labels`
+    turns whole ones into class indices."""
     try:
         as_float = y.astype(np.float64)
     except ValueError:

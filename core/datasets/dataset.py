@@ -94,7 +94,6 @@ class _Raw:
     test: tuple[np.ndarray, np.ndarray] | None = None
     train_origin: str = ""  # what a file's own test set was split off from, e.g. "the train file"
     test_origin: str = ""   # where that test set came from, e.g. "t10k files"
-    min_classes: int = 2    # fewest class names to invent when the file gives none
     kind: str = IMAGE
     notes: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)

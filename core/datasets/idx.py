@@ -33,7 +33,7 @@ def _read_idx_dir(directory: pathlib.Path, where: str) -> _Raw:
         )
     x, y, image_shape = _read_idx_pair(*train, "train", where)
     if test == (None, None):
-        return _Raw(x, y, image_shape, min_classes=10)
+        return _Raw(x, y, image_shape)
 
     x_test, y_test, test_shape = _read_idx_pair(*test, "t10k", where)
     if test_shape != image_shape:
@@ -43,7 +43,7 @@ def _read_idx_dir(directory: pathlib.Path, where: str) -> _Raw:
         )
     return _Raw(
         x, y, image_shape, test=(x_test, y_test),
-        train_origin="the train file", test_origin="t10k files", min_classes=10,
+        train_origin="the train file", test_origin="t10k files",
     )
 
 

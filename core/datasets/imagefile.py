@@ -7,6 +7,7 @@ user who opens a folder of images needs it installed.
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import warnings
 import zlib
@@ -42,6 +43,9 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     from PIL import Image, UnidentifiedImageError
 
     try:
+        # A FIFO or a device named like an image would block or never end in the decoder.
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            raise ImageReadError("not a regular file")
         # A bomb warning (between 1x and 2x MAX_IMAGE_PIXELS) is refused like the error.
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

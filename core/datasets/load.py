@@ -20,8 +20,12 @@ from .npz import _read_npz
 from .preprocess import Preprocess
 from .safety import check_regular
 from .split import _split, parse_split
-from .validate import _check_label_range, _guess_class_names
+from .validate import _guess_class_names
 
+
+# Files read by their name (others by their first bytes).
+TABLE_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
+DATASET_SUFFIXES = (".npz", ".npy", *TABLE_SUFFIXES)
 
 # progress(done, total, what): called while a loader works through many files.
 Progress = Callable[[int, int, str], None]
@@ -107,11 +111,11 @@ def read_raw(
 def _read_any(file: pathlib.Path, where: str, progress: Progress | None, labels_optional: bool = False) -> _Raw:
     """Dispatch on what ``file`` is: a folder, then the suffix, then the magic bytes."""
     if file.is_dir():
-        if not _has_idx_files(file) and is_image_folder(file):
+        if not has_idx_files(file) and is_image_folder(file):
             return read_image_folder(file, where, progress=progress)
         return _read_idx_dir(file, where)
     name = file.name.lower()
-    if name.endswith((".csv", ".csv.gz", ".tsv", ".tsv.gz")):
+    if name.endswith(TABLE_SUFFIXES):
         return _read_csv(file, where, labels_optional)
     if name.endswith(".npy"):
         return _read_npy_pair(file, where)
@@ -145,7 +149,6 @@ def _name_classes(raw: _Raw, path_text: str, where: str) -> None:
         raw.test = (raw.test[0], next(rest))
     raw.notes.extend(notes)
     raw.class_names = names or _guess_class_names(raw, path_text)
-    _check_label_range(raw, raw.class_names, where)
 
 
 def _choose_preprocess(raw: _Raw, x_train) -> Preprocess:
@@ -165,7 +168,7 @@ def _choose_preprocess(raw: _Raw, x_train) -> Preprocess:
     return Preprocess.fit_standardise(x_train)
 
 
-def _has_idx_files(directory: pathlib.Path) -> bool:
+def has_idx_files(directory: pathlib.Path) -> bool:
     """Whether ``directory`` holds any MNIST-style IDX file (they win over image files)."""
     try:
         names = os.listdir(directory)

@@ -1,4 +1,4 @@
-"""Parse a ``TRAIN,VALID`` split, cut a file's arrays into train/valid/test, scale pixels to [0, 1]."""
+"""Parse a ``TRAIN,VALID`` split and cut a file's arrays into train/valid/test."""
 
 from __future__ import annotations
 
@@ -128,22 +128,3 @@ def _check_nonempty(where: str, asked: str, n: int, **sizes: int) -> None:
         if size <= 0:
             raise DatasetError(f"{where}: {asked} of {n} samples leaves the {name} set empty")
 
-
-def _pixel_divisor(raw: _Raw) -> float:
-    """255 for byte-range pixels, 1 for float pixels already in [0, 1], over all of a file's sets.
-
-    Values were checked to lie in 0..255 when read, so the only choice left is
-    whether float data is already scaled.
-    """
-    xs = [raw.x] + [part[0] for part in (raw.valid, raw.test) if part is not None]
-    if all(x.dtype.kind == "f" for x in xs) and max(float(x.max()) for x in xs) <= 1.0:
-        return 1.0
-    return 255.0
-
-
-def _to_float(x: np.ndarray, divisor: float) -> np.ndarray:
-    """``x`` ``(n, features)`` as a new C-contiguous float32 array divided by ``divisor``."""
-    out = x.astype(np.float32, order="C")  # always a copy, so dividing in place is safe
-    if divisor != 1.0:
-        out /= np.float32(divisor)
-    return out

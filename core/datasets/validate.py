@@ -102,11 +102,3 @@ def _guess_class_names(raw: _Raw, path_text: str) -> tuple[str, ...]:
         return FASHION_CLASS_NAMES[:n_classes]
     return tuple(str(k) for k in range(n_classes))
 
-
-def _check_label_range(raw: _Raw, class_names: tuple[str, ...], where: str) -> None:
-    """Every label must index ``class_names``."""
-    high = max(int(y.max()) for y in _all_labels(raw))
-    if high >= len(class_names):
-        raise DatasetError(
-            f"{where}: labels go up to {high} but there are only {len(class_names)} class names"
-        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import warnings
 
 import numpy as np
@@ -154,3 +155,11 @@ def test_suffixes_are_case_insensitive():
     assert set(IMAGE_SUFFIXES) == {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
     assert is_image_name("A.PNG") and is_image_name("b.JpEg")
     assert not is_image_name("notes.txt") and not is_image_name("png")
+
+
+def test_a_fifo_named_like_an_image_is_refused_not_waited_on(tmp_path):
+    # Opening a FIFO blocks until a writer comes: the decoder must never try.
+    fifo = tmp_path / "evil.png"
+    os.mkfifo(fifo)
+    with pytest.raises(ImageReadError, match="not a regular file"):
+        read_image(fifo)
