@@ -20,19 +20,22 @@ from core import EpochRecord, TrainConfig
 from ..run_buffer import Run
 from ..widgets.confusion_view import ConfusionView
 from ..widgets.epoch_log import EpochLog
+from ..widgets.layer_diagnostics import DIAGNOSTICS, DiagnosticChart, has_diagnostics
 from ..widgets.metric_chart import MetricChart
 from ..widgets.param_form import ParamForm
+from ..widgets.receptive_fields import ReceptiveFields
 from ..widgets.runs_table import RunsTable
 from ..widgets.sample_viewer import SampleViewer
 from ..widgets.status_line import StatusLine
 
-TABS = ("train", "runs", "confusion", "samples")
+TABS = ("train", "runs", "confusion", "samples", "network")
 # Keyboard focus follows the tab (on Train: the tab bar, a Tab press from the form).
-TAB_FOCUS = {"runs": "#runs-table", "confusion": "#confusion-scroll", "samples": "#sample-viewer"}
+TAB_FOCUS = {"runs": "#runs-table", "confusion": "#confusion-scroll", "samples": "#sample-viewer",
+             "network": "#receptive-fields"}
 
 
 class MainScreen(Screen):
-    """Train, Runs, Confusion and Samples tabs over the status line and the footer."""
+    """Train, Runs, Confusion, Samples and Network tabs over the status line and the footer."""
 
     def __init__(self, prefill: TrainConfig, preset: str | None = None) -> None:
         super().__init__()
@@ -56,6 +59,10 @@ class MainScreen(Screen):
         self.compare_acc = MetricChart("acc", compare=True, id="compare-acc")
         self.confusion_view = ConfusionView(id="confusion-view")
         self.sample_viewer = SampleViewer(id="sample-viewer")
+        self.network_legend = Label("", id="network-legend", classes="legend")
+        self.layer_charts = tuple(DiagnosticChart(which, id=f"layer-{which}") for which, *_ in DIAGNOSTICS)
+        self.network_charts = Horizontal(id="network-charts")
+        self.receptive_fields = ReceptiveFields(id="receptive-fields")
         self.status_line = StatusLine(id="status")
         self.tabs = TabbedContent(id="tabs", initial="train")
         with self.tabs:
@@ -80,12 +87,18 @@ class MainScreen(Screen):
             with TabPane("Samples", id="samples"):
                 with ScrollableContainer(id="samples-scroll"):
                     yield self.sample_viewer
+            with TabPane("Network", id="network"):
+                yield self.network_legend
+                with self.network_charts:
+                    yield from self.layer_charts
+                yield self.receptive_fields
         yield self.status_line
         yield Footer(compact=True, show_command_palette=False)  # ctrl+p still opens it (themes, keys)
 
     @property
     def charts(self) -> tuple[MetricChart, ...]:
-        return (self.loss_chart, self.acc_chart, self.compare_loss, self.compare_acc)
+        # The Network tab's charts take `show_run(shown, overlays)` as the Train charts do.
+        return (self.loss_chart, self.acc_chart, self.compare_loss, self.compare_acc, *self.layer_charts)
 
     # -- drawing ------------------------------------------------------------------
     def show_run(self, run: Run | None) -> None:
@@ -98,7 +111,7 @@ class MainScreen(Screen):
         if run is not None:
             self.runs_table.select_run(run)
         self.confusion_view.show_run(run)
-        self.sample_viewer.show_run(run)
+        self.sample_viewer.show_run(run)  # the Network tab follows in redraw_charts
 
     def add_log_rows(self, rows: Sequence[EpochRecord], run: Run) -> None:
         self.epoch_log.add_records(rows, run.best_epoch)
@@ -113,6 +126,25 @@ class MainScreen(Screen):
         # Fixed-size labels: no layout pass needed (a layout pass costs far more than a repaint).
         self.chart_legend.update(self.loss_chart.legend(), layout=False)
         self.compare_legend.update(self.compare_loss.legend(), layout=False)
+        self._show_network(shown)
+
+    def _show_network(self, run: Run | None) -> None:
+        """The Network tab: its charts (drawn above with the others), their legend, or one
+        line saying there is nothing to chart; the receptive fields, copied if due."""
+        history = run.history if run is not None else []
+        charted = has_diagnostics(history)
+        if charted:
+            legend = self.layer_charts[2].legend()  # the layers' colours and the ratio's reference lines
+        elif run is None:
+            legend = "Per-layer diagnostics: no run yet."
+        elif not history:
+            legend = "Per-layer diagnostics appear after the first epoch."
+        else:
+            legend = "This run's history has no per-layer diagnostics (runs from before they were recorded)."
+        self.network_legend.update(legend, layout=False)
+        if self.network_charts.display != charted:
+            self.network_charts.display = charted  # the fields take the room
+        self.receptive_fields.show_run(run)
 
     def replot_charts(self) -> None:
         for chart in self.charts:

@@ -1,0 +1,130 @@
+"""A chart of one per-layer diagnostic against epoch: one curve per layer.
+
+The trainer records, per epoch, for every weight layer `l` its weight norm `W{l}_norm`,
+gradient norm `W{l}_grad_norm` and update ratio `W{l}_update_ratio` (norm of the step
+over norm of the weights), and for hidden layers the fraction of dead units `h{l}_dead`
+(`EpochRecord.diagnostics`). One chart shows one of these for every layer, so layers
+can be compared; the Network tab puts four of them side by side. Norms and the ratio
+are on a log scale (layers differ by orders of magnitude), with reference lines for
+the ratio at 1e-2 (above: steps too large for the weights) and 1e-3 (the usual rule of
+thumb), and for the dead fraction at 0.5. Old histories have no diagnostics:
+`has_diagnostics` says so, and the tab shows a line instead of empty charts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Sequence
+
+from core import EpochRecord
+
+from ..run_buffer import Run
+from .metric_chart import BEST, OVERLAY, TEST, TRAIN, VALID, MetricChart, Series, downsample
+
+# (key suffix, title, short title, log scale): what each of the tab's four charts shows;
+# the short title when the long one would not fit (plotext then drops the title).
+DIAGNOSTICS = (
+    ("norm", "weight norm", "‖W‖", True),
+    ("grad_norm", "gradient norm", "‖grad‖", True),
+    ("update_ratio", "update ratio", "ratio", True),
+    ("dead", "dead units", "dead", False),
+)
+Y_LABELS = 9  # columns a chart's y tick labels and axis take, about
+LAYER_COLORS = (TRAIN, VALID, TEST, *OVERLAY)
+REFERENCE = (150, 150, 150)
+# Horizontal reference lines: (value, label, colour) per diagnostic.
+REFERENCES = {
+    "update_ratio": ((1e-2, "1e-2", BEST), (1e-3, "1e-3", REFERENCE)),
+    "dead": ((0.5, "half dead", REFERENCE),),
+}
+_LAYER_KEY = re.compile(r"W(\d+)_norm$")
+
+
+def diagnostics_of(record: EpochRecord) -> dict:
+    """The record's per-layer figures (empty for histories from before they existed)."""
+    return getattr(record, "diagnostics", None) or {}
+
+
+def has_diagnostics(history: Sequence[EpochRecord]) -> bool:
+    return any(diagnostics_of(r) for r in history)
+
+
+def n_layers(history: Sequence[EpochRecord]) -> int:
+    """Weight layers the history has figures for (0 without diagnostics)."""
+    layers = 0
+    for record in history:
+        for key in diagnostics_of(record):
+            match = _LAYER_KEY.match(key)
+            if match:
+                layers = max(layers, int(match.group(1)) + 1)
+    return layers
+
+
+def layer_key(which: str, layer: int) -> str:
+    """The diagnostics key of `which` (a DIAGNOSTICS suffix) for layer `layer`."""
+    return f"h{layer}_dead" if which == "dead" else f"W{layer}_{which}"
+
+
+def layer_series(history: Sequence[EpochRecord], which: str) -> list[Series]:
+    """One curve per layer of diagnostic `which` (downsampled), with its reference lines.
+
+    Points that are not finite (NaN: does not apply, or a diverged run) are left out,
+    and so is a layer with none; `dead` has hidden layers only (all but the last)."""
+    layers = n_layers(history)
+    layers = layers - 1 if which == "dead" else layers
+    records = downsample(history)
+    series = []
+    for layer in range(max(0, layers)):
+        key = layer_key(which, layer)
+        points = [(r.epoch, float(diagnostics_of(r).get(key, math.nan))) for r in records]
+        points = [(x, y) for x, y in points if math.isfinite(y)]
+        if points:
+            label = f"h{layer}" if which == "dead" else f"W{layer}"
+            series.append(Series(label, [x for x, _ in points], [y for _, y in points],
+                                 LAYER_COLORS[layer % len(LAYER_COLORS)]))
+    if series:
+        first = min(s.xs[0] for s in series)
+        last = max(s.xs[-1] for s in series)
+        for value, label, color in REFERENCES.get(which, ()):
+            series.append(Series(label, [first, last], [value, value], color, own=False))
+    return series
+
+
+class DiagnosticChart(MetricChart):
+    """One diagnostic (a DIAGNOSTICS suffix) of every layer of the shown run, per epoch."""
+
+    def __init__(self, which: str, **kwargs) -> None:
+        super().__init__(which, **kwargs)
+        self.which = which
+        _, self.title, self.short_title, log = next(d for d in DIAGNOSTICS if d[0] == which)
+        self.set_reactive(DiagnosticChart.log_scale, log)
+        self.caption = self.title
+        self._shown: tuple | None = None  # (run, epochs) last drawn: replot only on news
+
+    @property
+    def metric_name(self) -> str:
+        return self.title
+
+    def _spec(self) -> tuple:
+        # The title as it fits this chart's width (with the " · log" the build adds).
+        key, series, best, _, log = super()._spec()
+        room = self.size.width - Y_LABELS - len(" · log" if log else "")
+        return key, series, best, self.title if len(self.title) <= room else self.short_title, log
+
+    def show_run(self, run: Run | None, overlays: Sequence[Run] = ()) -> None:
+        """As the Train charts are called (`MainScreen.redraw_charts`); other runs are
+        not overlaid here: one run's layers are lines enough."""
+        self.show_diagnostics(run)
+
+    def show_diagnostics(self, run: Run | None) -> None:
+        """Draw `run`'s history (nothing for None); a no-op when it has no new epoch."""
+        history = run.history if run is not None else []
+        shown = (run, len(history))
+        if shown == self._shown:
+            return
+        self._shown = shown
+        self.series = layer_series(history, self.which)
+        self.best_epoch = 0  # no best-epoch line: these are not the monitored metric
+        self.caption = self.title
+        self.replot()
