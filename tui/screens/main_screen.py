@@ -140,7 +140,7 @@ class MainScreen(Screen):
         elif not history:
             legend = "Per-layer diagnostics appear after the first epoch."
         else:
-            legend = "This run's history has no per-layer diagnostics (runs from before they were recorded)."
+            legend = "This history has no per-layer diagnostics (older runs did not record them)."
         self.network_legend.update(legend, layout=False)
         if self.network_charts.display != charted:
             self.network_charts.display = charted  # the fields take the room
