@@ -345,3 +345,11 @@ async def test_live_weights_are_copied_when_a_new_epoch_arrives_at_most_every_2s
         assert fields.reads == reads + 1
         app.query_one("TabbedContent").active = "network"
         await wait_until(lambda: fields.reads == reads + 2, timeout=5)
+
+
+def test_the_drawing_maths_import_no_textual():
+    import subprocess
+    import sys
+
+    code = "import sys, tui.fields_render; assert 'textual' not in sys.modules and 'rich' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])

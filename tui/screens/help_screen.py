@@ -19,6 +19,7 @@ from textual.widgets import Label, Static
 
 from ..bindings import APP_BINDINGS
 from ..widgets.runs_table import RunsTable
+from ..widgets.receptive_fields import ReceptiveFields
 from ..widgets.sample_viewer import SampleViewer
 from .path_prompt import PathPrompt
 
@@ -36,6 +37,7 @@ def binding_groups() -> list[tuple[str, list[Binding]]]:
         ("Everywhere, also in a text field", [b for b in APP_BINDINGS if b.priority]),
         ("Everywhere but in a text field (there the key types)", [b for b in APP_BINDINGS if not b.priority]),
         ("Samples tab", list(SampleViewer.BINDINGS)),
+        ("Network tab: the receptive fields", list(ReceptiveFields.BINDINGS)),
         ("Runs tab: the table (enter shows the run on the Train tab)", _class_bindings(RunsTable)),
         ("Save / Open prompts", list(PathPrompt.BINDINGS)),
         ("Moving between fields and widgets; Textual's commands", [

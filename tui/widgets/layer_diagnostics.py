@@ -51,14 +51,12 @@ def has_diagnostics(history: Sequence[EpochRecord]) -> bool:
 
 
 def n_layers(history: Sequence[EpochRecord]) -> int:
-    """Weight layers the history has figures for (0 without diagnostics)."""
-    layers = 0
-    for record in history:
-        for key in diagnostics_of(record):
-            match = _LAYER_KEY.match(key)
-            if match:
-                layers = max(layers, int(match.group(1)) + 1)
-    return layers
+    """Weight layers the history has figures for (0 without diagnostics): read from its
+    last record that has any (every epoch of a run has the same layers), so that a
+    redraw does not scan a long history."""
+    last = next((d for d in map(diagnostics_of, reversed(history)) if d), {})
+    numbers = [int(m.group(1)) for m in map(_LAYER_KEY.match, last) if m]
+    return max(numbers) + 1 if numbers else 0
 
 
 def layer_key(which: str, layer: int) -> str:
