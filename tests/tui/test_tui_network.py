@@ -105,6 +105,16 @@ def test_colour_map_sign_and_symmetry():
     np.testing.assert_array_equal(fr.diverging_rgb(np.array([3.0, -7.0])), fr.diverging_rgb(np.array([1.0, -1.0])))
 
 
+def test_colour_steps_are_symmetric_and_round_to_the_map():
+    steps = fr.quantise(np.array([-1.5, -1.0, -0.04, 0.0, 0.04, 0.5, 1.0, np.nan]), levels=12)
+    np.testing.assert_array_equal(steps, [-12, -12, 0, 0, 0, 6, 12, 0])
+    pal = fr.palette(12)
+    assert pal.shape == (25, 3)
+    np.testing.assert_array_equal(pal[12], fr.diverging_rgb(np.array(0.0)))  # step 0 is the zero grey
+    np.testing.assert_array_equal(pal[0], pal[24][::-1])  # -max mirrors +max
+    np.testing.assert_array_equal(pal[24], fr.POSITIVE.astype(np.uint8))
+
+
 def test_symmetric_scale_keeps_zero_and_sign():
     scaled = fr.symmetric_scale(np.array([-2.0, 0.0, 1.0]))
     np.testing.assert_allclose(scaled, [-1.0, 0.0, 0.5])
@@ -261,8 +271,8 @@ async def test_network_tab_fits_80x24_and_shows_the_top_units():
         await pilot.pause()
         text = widget_text(fields)
         assert "units 6–10 of 32" in text and f"#{ranked[5]}" in text
-        legend = screen.network_legend.render().plain if hasattr(screen.network_legend.render(), "plain") else ""
-        assert "W0" in legend and "1e-2" in legend
+        legend = str(screen.network_legend.render())
+        assert "W0" in legend and "W2" in legend and "1e-2" in legend and "1e-3" in legend
 
 
 @async_test
