@@ -26,13 +26,14 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Iterator
 
 import numpy as np
 
 from .config import TrainConfig
 from .datasets import Dataset
+from .diagnostics import EpochProbe, is_column
 from .network import Network, with_ones_column
 from .optimizers import Optimizer, make_optimizer
 from .schedules import learning_rate
@@ -66,7 +67,9 @@ class EpochRecord:
 
     `train_loss`/`train_acc` are the clean figures when the run measured them
     (`train_eval`), else the running ones; `*_running` are always the running ones
-    (NaN in histories written before they existed).
+    (NaN in histories written before they existed). `diagnostics` holds the per-layer
+    numbers of `core.diagnostics` (empty in older histories); `to_dict` puts them
+    beside the metrics as flat keys (W0_norm, ...).
     """
 
     epoch: int
@@ -80,15 +83,19 @@ class EpochRecord:
     seconds: float
     train_loss_running: float = NAN
     train_acc_running: float = NAN
+    diagnostics: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        diagnostics = d.pop("diagnostics")
+        return {**d, **diagnostics}
 
     @classmethod
     def from_dict(cls, d: dict) -> "EpochRecord":
         values = {k: float(d[k]) for k in HISTORY_COLUMNS[1:] if k not in RUNNING_METRICS}
         values.update({k: float(d.get(k, NAN)) for k in RUNNING_METRICS})
-        return cls(epoch=int(d["epoch"]), **values)
+        diagnostics = {k: float(v) for k, v in d.items() if is_column(k)}
+        return cls(epoch=int(d["epoch"]), **values, diagnostics=diagnostics)
 
 
 class Trainer:
@@ -145,6 +152,9 @@ class Trainer:
         # the next epoch's forward pass, so it is made once (`Network.prime`) and reused.
         self._reuse_clean_pass = self.train_eval and self.batch_size == n and config.dropout == 0
         self._primed: tuple[int, tuple[float, int]] | None = None  # (network.forwards, figures)
+        self._probe = EpochProbe(self.network)
+        # The probed step (core.diagnostics): the last full-size batch of an epoch.
+        self._probe_start = (n // self.batch_size - 1) * self.batch_size
 
     # -- control from other threads ------------------------------------------
     def stop(self) -> None:
@@ -253,6 +263,8 @@ class Trainer:
         n = len(self.y_train)
         order = self.rng.permutation(n) if self.batch_size < n else None
         loss_sum, correct = 0.0, 0
+        probe = self._probe
+        probe.start()
         for start in range(0, n, self.batch_size):
             if not self._running.is_set():
                 self.status = PAUSED
@@ -275,7 +287,13 @@ class Trainer:
             )
             if not np.isfinite(batch_loss):
                 return self._diverged(f"loss became {batch_loss} in epoch {self.epoch + 1}")
-            self.optimizer.step(net.params, net.grads, scaled=True)
+            probe.batch(net, len(y))
+            if start == self._probe_start:
+                probe.before_step(net, self.optimizer.grad_scale)
+                self.optimizer.step(net.params, net.grads, scaled=True)
+                probe.after_step(net)
+            else:
+                self.optimizer.step(net.params, net.grads, scaled=True)
             loss_sum += batch_loss
             correct += batch_correct
         if not net.all_finite():
@@ -307,6 +325,7 @@ class Trainer:
             seconds=time.perf_counter() - started - paused_for,
             train_loss_running=running_loss,
             train_acc_running=running_acc,
+            diagnostics=probe.finish(net),
         )
 
     def _take_primed(self) -> tuple[float, int] | None:
