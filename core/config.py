@@ -44,6 +44,7 @@ class TrainConfig:
     reduction: str = "mean"
     l2: float = 0.0
     dropout: float = 0.0
+    augment: str = "none"  # "shift": random shifts of image inputs (core.augment)
     early_stop: int = 0  # patience in epochs; 0 = off
     min_delta: float = 0.0
     # Valid accuracy, not loss: on real data valid loss bottoms out epochs before valid

@@ -15,6 +15,8 @@ INITS = ("xavier", "he")
 OPTIMIZERS = ("momentum", "nesterov", "adam", "sgd", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine", "plateau")
 
+AUGMENTS = ("none", "shift")
+
 MONITORS = ("valid_acc", "valid_loss")
 TRAIN_EVALS = ("auto", "on", "off")
 FULL_BATCH_HINT = "use full for full batch"
@@ -149,6 +151,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("l2", "float", "--l2", "X", "L2 weight decay", "L2", minimum=0, maximum=10),
     Option("dropout", "float", "--dropout", "P", "dropout probability on hidden layers", "Dropout",
            minimum=0, maximum=1, max_inclusive=False),
+    Option("augment", "choice", "--augment", "none|shift",
+           "image data: shift each training image by up to 2 pixels at random, per batch", "Augment",
+           choices=AUGMENTS),
     Option("early_stop", "int", "--early-stop", "PATIENCE", "stop after PATIENCE epochs without improvement (0: off)",
            "Patience", minimum=0, maximum=MAX_EPOCHS),
     Option("min_delta", "float", "--min-delta", "X", "smallest change that counts as an improvement", minimum=0),

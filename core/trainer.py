@@ -31,7 +31,8 @@ from typing import Iterator
 
 import numpy as np
 
-from .config import TrainConfig
+from .augment import Shifter
+from .config import ConfigError, TrainConfig
 from .datasets import Dataset
 from .diagnostics import EpochProbe, is_column
 from .network import Network, with_ones_column
@@ -146,15 +147,28 @@ class Trainer:
         )
         self._x_batch = None if self.batch_size == n else np.empty((self.batch_size, data.n_features + 1), dtype=dtype)
         self._y_batch = None if self.batch_size == n else np.empty(self.batch_size, dtype=np.intp)
+        self._shifter = self._make_shifter(config, data)
+        if self._shifter is not None:
+            self._x_shifted = np.ones((self.batch_size, data.n_features + 1), dtype=dtype)
         self._snapshot_params = [p.copy() for p in self.network.params]
         self._snapshot_opt: dict[str, np.ndarray] = {}
         # Full batch without dropout: the clean train pass at an epoch's end weights is
         # the next epoch's forward pass, so it is made once (`Network.prime`) and reused.
-        self._reuse_clean_pass = self.train_eval and self.batch_size == n and config.dropout == 0
+        self._reuse_clean_pass = (self.train_eval and self.batch_size == n and config.dropout == 0
+                                  and self._shifter is None)
         self._primed: tuple[int, tuple[float, int]] | None = None  # (network.forwards, figures)
         self._probe = EpochProbe(self.network)
         # The probed step (core.diagnostics): the last full-size batch of an epoch.
         self._probe_start = (n // self.batch_size - 1) * self.batch_size
+
+    @staticmethod
+    def _make_shifter(config: TrainConfig, data: Dataset) -> Shifter | None:
+        if config.augment == "none":
+            return None
+        if not data.is_image or int(np.prod(data.image_shape)) != data.n_features:
+            raise ConfigError(f"augment: {config.augment} moves pixels, and {data.name} is not image data "
+                              "(use --augment none)")
+        return Shifter(data.image_shape)
 
     # -- control from other threads ------------------------------------------
     def stop(self) -> None:
@@ -338,13 +352,18 @@ class Trainer:
     def _batch(self, order: np.ndarray | None, start: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the epoch's shuffled order, gathered into reused buffers."""
         if order is None:
-            return self.x_train, self.y_train
-        idx = order[start : start + self.batch_size]
-        m = len(idx)
-        x = self._x_batch[:m]
-        y = self._y_batch[:m]
-        np.take(self.x_train, idx, axis=0, out=x)
-        np.take(self.y_train, idx, out=y)
+            x, y = self.x_train, self.y_train
+        else:
+            idx = order[start : start + self.batch_size]
+            m = len(idx)
+            x = self._x_batch[:m]
+            y = self._y_batch[:m]
+            np.take(self.x_train, idx, axis=0, out=x)
+            np.take(self.y_train, idx, out=y)
+        if self._shifter is not None:
+            out = self._x_shifted[: len(y)]
+            self._shifter.shift(x, out, self.rng)
+            x = out
         return x, y
 
     def _diverged(self, why: str) -> None:
