@@ -135,7 +135,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("schedule", "choice", "--schedule", "NAME",
            "learning-rate schedule: constant | step (x lr-gamma every lr-step epochs) | cosine (over the run,"
            " after --warmup) | plateau (x lr-gamma after lr-patience epochs without a better valid loss)",
-           choices=SCHEDULES),
+           "Schedule", choices=SCHEDULES),
     Option("lr_step", "int", "--lr-step", "EPOCHS", "step schedule: epochs between reductions", minimum=1,
            maximum=1_000_000),
     Option("lr_gamma", "float", "--lr-gamma", "X", "step and plateau schedules: the factor of each reduction",

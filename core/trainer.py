@@ -37,6 +37,8 @@ from .datasets import Dataset
 from .diagnostics import EpochProbe, is_column
 from .network import Network, with_ones_column
 from .optimizers import Optimizer, make_optimizer
+from .events import EVENT_NAMES, HAS_MOMENTUM, in_epoch, latest_before
+from .options import BY_NAME
 from .schedules import learning_rate
 from .states import FINAL_STATES, RunState
 
@@ -104,7 +106,8 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, data: Dataset):
         config.validate()
-        self.config = config
+        # A copy: changes made while training (request_change) go into the run's own.
+        self.config = config = config.replace()
         dtype = np.dtype(config.dtype)
         self.rng = np.random.default_rng(config.seed)
         # The network first: its temporaries are gone before the data is copied, which
@@ -137,6 +140,9 @@ class Trainer:
         self.message = ""
         self.loss_limit = DIVERGENCE_FACTOR * max(1.0, float(np.log(data.n_classes)))
 
+        self._requests: list[tuple[str, float]] = []  # request_change's, for the next batch
+        self._requests_lock = threading.Lock()
+        self._live_events: tuple = ()  # the events request_change added in this epoch
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -267,11 +273,10 @@ class Trainer:
     def _train_epoch(self) -> EpochRecord | None:
         cfg = self.config
         net = self.network
-        # The schedule's rate for this epoch (the history's `lr` column records it); a
-        # constant rate is left as it is, so a rate set on the optimizer holds.
-        if cfg.schedule != "constant":
-            self.optimizer.lr = learning_rate(cfg, self.epoch + 1, self.history)
+        self._set_epoch_rates()
+        changes = in_epoch(cfg.events, self.epoch + 1)
         self._take_snapshot()
+        self._live_events = ()
         started = time.perf_counter()
         paused_for = 0.0
         n = len(self.y_train)
@@ -279,7 +284,12 @@ class Trainer:
         loss_sum, correct = 0.0, 0
         probe = self._probe
         probe.start()
-        for start in range(0, n, self.batch_size):
+        for index, start in enumerate(range(0, n, self.batch_size)):
+            if self._requests:
+                self._take_requests(index, changes)
+            if changes and index in changes:
+                for event in changes.pop(index):
+                    self._apply(event)
             if not self._running.is_set():
                 self.status = PAUSED
                 t = time.perf_counter()
@@ -341,6 +351,52 @@ class Trainer:
             train_acc_running=running_acc,
             diagnostics=probe.finish(net),
         )
+
+    # -- rates and changes made while training (core.events) ---------------------
+    def request_change(self, name: str, value: float) -> None:
+        """Set the learning rate or momentum from the next mini-batch on (from any
+        thread); recorded in `config.events`, so a rerun replays it. ValueError, one
+        line, for a bad name or value."""
+        if name not in EVENT_NAMES:
+            raise ValueError(f"can change {' or '.join(EVENT_NAMES)}, not {name!r}")
+        if name == "momentum" and self.config.optimizer not in HAS_MOMENTUM:
+            raise ValueError(f"momentum: the {self.config.optimizer} optimizer has none to change")
+        why = BY_NAME[name].problem(value)
+        if why:
+            raise ValueError(f"{name} {why} (got {value!r})")
+        with self._requests_lock:
+            self._requests.append((name, float(value)))
+
+    def _take_requests(self, index: int, changes: dict) -> None:
+        """Turn pending requests into events of this epoch at batch `index`."""
+        with self._requests_lock:
+            requests, self._requests = self._requests, []
+        new = tuple((self.epoch + 1, index, name, value) for name, value in requests)
+        self.config.events = self.config.events + new
+        self._live_events += new
+        changes.setdefault(index, []).extend(new)
+
+    def _apply(self, event) -> None:
+        _, _, name, value = event
+        if name == "lr":
+            self.optimizer.lr = value
+        else:
+            self.optimizer.momentum = value
+
+    def _set_epoch_rates(self) -> None:
+        """The rate (and momentum) an epoch starts with: the schedule's, from the latest
+        change of an earlier epoch on (core.events). With the constant schedule and no
+        changes the rate is left as it is, so a rate set on the optimizer holds."""
+        cfg, epoch = self.config, self.epoch + 1
+        if cfg.schedule != "constant" or cfg.events:
+            rate = learning_rate(cfg, epoch, self.history)
+            last = latest_before(cfg.events, "lr", epoch)
+            if last is not None:
+                rate *= last[3] / learning_rate(cfg, last[0], self.history)
+            self.optimizer.lr = rate
+        if any(e[2] == "momentum" for e in cfg.events):
+            last = latest_before(cfg.events, "momentum", epoch)
+            self.optimizer.momentum = cfg.momentum if last is None else last[3]
 
     def _take_primed(self) -> tuple[float, int] | None:
         """The figures of the last clean pass if its workspace is still untouched."""
@@ -410,10 +466,18 @@ class Trainer:
         for k, v in self.optimizer.state().items():
             np.copyto(self._snapshot_opt[k], v)
         self._snapshot_rng = self.rng.bit_generator.state
+        self._snapshot_rates = (self.optimizer.lr, getattr(self.optimizer, "momentum", None))
 
     def _restore_snapshot(self) -> None:
         self._primed = None
+        # Changes made in the epoch rolled back never shaped a completed epoch.
+        if self._live_events:
+            self.config.events = tuple(e for e in self.config.events if e not in self._live_events)
+            self._live_events = ()
         for p, keep in zip(self.network.params, self._snapshot_params):
             np.copyto(p, keep)
         self.optimizer.load_state(self._snapshot_opt)
         self.rng.bit_generator.state = self._snapshot_rng
+        self.optimizer.lr, momentum = self._snapshot_rates
+        if momentum is not None:
+            self.optimizer.momentum = momentum
