@@ -117,7 +117,8 @@ def diagnostics(run) -> dict[str, list[float]]:
             rows = [r for r in doc["history"]]
         except (OSError, ValueError, KeyError, TypeError):
             return {}
-    keys = [k for k in (rows[0] if rows else {}) if DIAGNOSTIC_KEY.match(k)]
+    # The union over the rows: a run resumed by a newer trainer has them in later rows only.
+    keys = {k for r in rows if isinstance(r, dict) for k in r if DIAGNOSTIC_KEY.match(k)}
     out = {}
     for key in sorted(keys, key=_diagnostic_order):
         try:

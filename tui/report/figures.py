@@ -78,11 +78,16 @@ def confusion_figure(confusion):
 
 def diagnostics_figure(facts: RunFacts):
     """One panel per quantity (weight norm, gradient norm, update ratio, dead units),
-    one line per layer; the norms and the ratio on log scales, as they span decades."""
+    one line per layer, in two columns; the norms and the ratio on log scales (when all
+    positive), as they span decades."""
+    from matplotlib.ticker import MaxNLocator
+
     epochs = [r.epoch for r in facts.run.history]
     quantities = [q for q in QUANTITY_TITLES if any(_quantity(k) == q for k in facts.diagnostics)]
-    fig = _new_figure(4.2 * len(quantities), 3.6)
-    axes = fig.subplots(1, len(quantities), squeeze=False)[0]
+    cols = min(2, len(quantities))  # two columns: readable at a report's width
+    rows = -(-len(quantities) // cols)
+    fig = _new_figure(5.0 * cols, 3.3 * rows)
+    axes = fig.subplots(rows, cols, squeeze=False).flat
     for ax, quantity in zip(axes, quantities):
         for key, values in facts.diagnostics.items():
             if _quantity(key) != quantity:
@@ -91,10 +96,13 @@ def diagnostics_figure(facts: RunFacts):
             ax.plot(epochs, [scale * v for v in values], label=key.split("_")[0], linewidth=1.5)
         if quantity != "dead" and _all_positive(facts.diagnostics, quantity):
             ax.set_yscale("log")
+        if quantity == "dead":
+            ax.set_ylim(bottom=0)
         if quantity == "update_ratio":
             ax.axhline(1e-2, color="tab:red", linestyle=":", linewidth=1.2, label="1e-2")
         ax.set_title(QUANTITY_TITLES[quantity], fontsize="medium")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small")
     fig.suptitle(f"{facts.run.name}: per-layer diagnostics")
