@@ -215,6 +215,16 @@ def test_missing_data_is_one_line_and_the_rest_of_the_report(sweep_dir, tmp_path
     assert "No confusion matrix" in capsys.readouterr().out
 
 
+def test_an_unreadable_model_is_one_line_and_the_rest_of_the_report(run_dir, tmp_path):
+    (run_dir / "model.npz").write_bytes(b"not a zip")
+    out = tmp_path / "report.md"
+    assert main(["report", str(run_dir), "-o", str(out)]) == 0
+    text = out.read_text()
+    notes = [line for line in text.splitlines() if line.startswith("No confusion matrix")]
+    assert len(notes) == 1 and "model.npz: not an nntrain model file" in notes[0]
+    assert "the run's result is" not in text and table_rows(text, "final epoch")
+
+
 def test_diagnostic_columns_give_a_figure_and_a_table(run_dir, tmp_path):
     doc = json.loads((run_dir / "history.json").read_text())
     # A 64-8-3 network: weight layers 0 and 1, hidden layer 0 (the lead's column names).

@@ -43,7 +43,7 @@ class Confusion:
 class RunFacts:
     run: object  # core.runs.RunRecord (the figures draw its curves)
     points: dict  # core.runs.early_stopping_point: final, best_valid_loss, best_valid_acc
-    result_epoch: int  # the epoch whose weights are the run's result
+    result_epoch: int | None  # the epoch whose weights are the run's result; None if the model is unreadable
     confusion: Confusion | None
     confusion_note: str  # one line when there is no matrix: why
     diagnostics: dict[str, list[float]] = field(default_factory=dict)  # key -> one value per epoch
@@ -62,7 +62,7 @@ class SweepFacts:
     fixed: dict  # the other fields, with their common value
 
 
-def gather(path: str | Path, confusion: bool = True) -> RunFacts | SweepFacts:
+def gather(path: str | Path) -> RunFacts | SweepFacts:
     """The facts of a run folder or a sweep folder; one-line UserError/RunError for
     anything else (a missing folder, a file, a folder of no runs, a corrupt history)."""
     from core.run_index import find_runs
@@ -75,7 +75,7 @@ def gather(path: str | Path, confusion: bool = True) -> RunFacts | SweepFacts:
         raise UserError(f"{folder}: not a folder (give a run folder or a sweep folder)")
     found = find_runs(folder)
     if found == [folder]:
-        return run_facts(read_run(folder), confusion)
+        return run_facts(read_run(folder))
     if not found:
         if (folder / "sweep.json").is_file():
             raise UserError(f"{folder}: the sweep has no complete runs yet")
@@ -83,14 +83,12 @@ def gather(path: str | Path, confusion: bool = True) -> RunFacts | SweepFacts:
     return sweep_facts(folder, [read_run(f) for f in found])
 
 
-def run_facts(run, confusion: bool = True) -> RunFacts:
+def run_facts(run) -> RunFacts:
     from core.runs import early_stopping_point
 
     if not run.history:
         raise UserError(f"{run.path}: the run has no completed epoch to report")
-    matrix, note, result_epoch = None, "", run.best_epoch or len(run.history)
-    if confusion:
-        matrix, note, result_epoch = _confusion(run)
+    matrix, note, result_epoch = _confusion(run)
     return RunFacts(run=run, points=early_stopping_point(run.history), result_epoch=result_epoch,
                     confusion=matrix, confusion_note=note, diagnostics=diagnostics(run))
 
@@ -134,19 +132,19 @@ def _diagnostic_order(key: str) -> tuple[int, int]:
     return layer, DIAGNOSTIC_QUANTITIES.index(m.group(2) or m.group(4))
 
 
-def _confusion(run) -> tuple[Confusion | None, str, int]:
+def _confusion(run) -> tuple[Confusion | None, str, int | None]:
     """The result weights' test confusion matrix, loaded as `nntrain evaluate` does:
     model.npz, its result weights ("auto"), the run's own dataset and split. When the
-    model or the data cannot be read: (None, one line saying why, the best epoch)."""
+    model or the data cannot be read: (None, one line saying why, the result's epoch
+    when the model said it)."""
     from core import CheckpointError, DatasetError, evaluate, load_checkpoint, load_dataset
     from core.errors import one_line
 
-    fallback = run.best_epoch or len(run.history)
     try:
         ckpt = load_checkpoint(run.path / "model.npz")
         which, epoch, why = ckpt.weights("auto")
     except (CheckpointError, OSError) as exc:
-        return None, f"No confusion matrix: the model could not be loaded ({one_line(exc)}).", fallback
+        return None, f"No confusion matrix: the model could not be loaded ({one_line(exc)}).", None
     try:
         data = load_dataset(ckpt.config.data, ckpt.config.split or None, preprocess=ckpt.preprocess)
     except (DatasetError, OSError, ValueError) as exc:

@@ -52,6 +52,11 @@ def scientific(x: float) -> str:
     return "-" if x is None or math.isnan(x) else f"{x:.3g}"
 
 
+def config_table(options: dict) -> Table:
+    """Option and value, as the sweep tables write values ("" is the default)."""
+    return Table(["option", "value"], [[k, format_value(v) if v != "" else "default"] for k, v in options.items()])
+
+
 def run_document(facts: RunFacts) -> tuple[str, list[Block]]:
     run = facts.run
     config = run.config
@@ -64,10 +69,10 @@ def run_document(facts: RunFacts) -> tuple[str, list[Block]]:
         Paragraph(f"{config.describe()}. Status: {run.status or 'unknown'} after {len(run.history)} "
                   f"epoch{'s' * (len(run.history) != 1)}. Data: {where}, split {data.get('split', config.split or 'default')}."),
         Paragraph(f"Final test accuracy {percent(last['test_acc'])}%, valid {percent(last['valid_acc'])}%, "
-                  f"train {percent(last['train_acc'])}%. Best epoch by {monitor}: {run.best_epoch or '-'}; "
-                  f"the run's result is epoch {facts.result_epoch}'s weights."),
+                  f"train {percent(last['train_acc'])}%. Best epoch by {monitor}: {run.best_epoch or '-'}"
+                  + (f"; the run's result is epoch {facts.result_epoch}'s weights." if facts.result_epoch else ".")),
         Heading(2, "Configuration"),
-        Table(["option", "value"], [[k, format_value(v) if v != "" else "default"] for k, v in config.to_dict().items()]),
+        config_table(config.to_dict()),
         Heading(2, "Loss and accuracy per epoch"),
         Image("curves", "loss and accuracy per epoch for the train, valid and test sets"),
         Paragraph(f"Mean cross-entropy per sample and accuracy; the dotted line marks the best epoch by {monitor}."),
@@ -146,6 +151,6 @@ def sweep_document(facts: SweepFacts) -> tuple[str, list[Block]]:
         Heading(2, "Valid curves"),
         Image("valid", "valid loss and accuracy per epoch of every run"),
         Heading(2, "Fixed configuration"),
-        Table(["option", "value"], [[k, format_value(v) if v != "" else "default"] for k, v in facts.fixed.items()]),
+        config_table(facts.fixed),
     ]
     return title, blocks
