@@ -266,7 +266,7 @@ def test_sweep_report_has_the_hidden_units_table(sweep_dir, tmp_path):
         best = doc["history"][doc["best_epoch"] - 1]
         final = doc["history"][-1]
         assert cells[1] == cells[0].split("=")[1]
-        assert cells[2:] == [str(len(doc["history"])), str(doc["best_epoch"]), f"{100 * best['valid_acc']:.2f}",
+        assert cells[2:] == [doc["status"], str(len(doc["history"])), str(doc["best_epoch"]), f"{100 * best['valid_acc']:.2f}",
                              f"{100 * best['test_acc']:.2f}", f"{100 * final['valid_acc']:.2f}",
                              f"{100 * final['test_acc']:.2f}"]
     assert re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text) == ["sweep_files/valid.png"]

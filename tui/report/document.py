@@ -130,7 +130,7 @@ def sweep_document(facts: SweepFacts) -> tuple[str, list[Block]]:
     monitors = {r.config.monitor for r in runs}
     by = monitors.pop().replace("_", " ") if len(monitors) == 1 else "each run's monitor"
     others = [f for f in facts.varying if f != "hidden"]
-    head = ["run", "hidden", *others, "epochs", "best epoch", "valid % at best", "test % at best",
+    head = ["run", "hidden", *others, "status", "epochs", "best epoch", "valid % at best", "test % at best",
             "final valid %", "final test %"]
     rows = []
     for run in runs:
@@ -138,7 +138,7 @@ def sweep_document(facts: SweepFacts) -> tuple[str, list[Block]]:
         best = run.best or final
         config = run.config.to_dict()
         rows.append([run.name, format_value(run.config.hidden), *(format_value(config[f]) for f in others),
-                     str(len(run.history)), str(run.best_epoch or "-"),
+                     run.status or "-", str(len(run.history)), str(run.best_epoch or "-"),
                      percent(best.valid_acc) if best else "-", percent(best.test_acc) if best else "-",
                      percent(final.valid_acc) if final else "-", percent(final.test_acc) if final else "-"])
     title = f"Sweep report: {facts.path.name}"
