@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .events import from_items as events_from_items, problem as events_problem, to_items as events_to_items
 from .options import MONITORS, OPTIONS, TRAIN_EVALS  # noqa: F401 - MONITORS, TRAIN_EVALS re-exported
 
 if sys.version_info >= (3, 11):
@@ -44,6 +45,7 @@ class TrainConfig:
     reduction: str = "mean"
     l2: float = 0.0
     dropout: float = 0.0
+    augment: str = "none"  # "shift": random shifts of image inputs (core.augment)
     early_stop: int = 0  # patience in epochs; 0 = off
     min_delta: float = 0.0
     # Valid accuracy, not loss: on real data valid loss bottoms out epochs before valid
@@ -54,6 +56,8 @@ class TrainConfig:
     seed: int = 0
     dtype: str = "float32"
     init: str = "xavier"
+    # Changes made while the run trained (core.events): (epoch, batch, "lr"|"momentum", value).
+    events: tuple[tuple[int, int, str, float], ...] = ()
 
     def validate(self) -> "TrainConfig":
         """Raise ConfigError naming the first bad field; return self when all is well.
@@ -62,6 +66,9 @@ class TrainConfig:
             why = option.problem(getattr(self, option.name))
             if why:
                 raise ConfigError(f"{option.name}: {why} (got {getattr(self, option.name)!r})")
+        why = events_problem(self.events)
+        if why:
+            raise ConfigError(f"events: {why}")
         return self
 
     def replace(self, **changes) -> "TrainConfig":
@@ -70,6 +77,7 @@ class TrainConfig:
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["hidden"] = list(self.hidden)
+        d["events"] = events_to_items(self.events)
         return d
 
     def describe(self) -> str:
@@ -107,6 +115,8 @@ def coerce(name: str, value):
         raise ConfigError(f"unknown option {name!r}")
     default = getattr(TrainConfig(), name)
     try:
+        if name == "events":
+            return events_from_items(value) if isinstance(value, (list, tuple)) else _not_a_list()
         if name == "hidden":
             if isinstance(value, str):
                 value = [v for v in value.replace(" ", "").split(",") if v]
@@ -132,6 +142,10 @@ def coerce(name: str, value):
         return str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{name}: cannot read {value!r} as {type(default).__name__}") from None
+
+
+def _not_a_list():
+    raise ValueError
 
 
 def _to_int(value) -> int:
@@ -207,6 +221,8 @@ def _toml_value(value) -> str:
         return repr(value)
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table (an event)
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
     return f'"{escaped}"'
 

@@ -130,6 +130,11 @@ class Network:
     def all_finite(self) -> bool:
         return all(np.isfinite(p).all() for p in self.params)
 
+    def activity_masks(self, rows: int) -> list[np.ndarray]:
+        """The last training forward's masks of where each hidden unit was active
+        (output > 0), `(rows, n_l)` bool per hidden layer, for its first `rows` samples."""
+        return [m[:rows] for m in self._ws.mask]
+
     # -- buffers ------------------------------------------------------------
     def workspace(self, rows: int, dropout: bool = False) -> _Workspace:
         """Buffers for at most `rows` samples, reused while big enough."""

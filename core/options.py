@@ -15,6 +15,8 @@ INITS = ("xavier", "he")
 OPTIMIZERS = ("momentum", "nesterov", "adam", "sgd", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine", "plateau")
 
+AUGMENTS = ("none", "shift")
+
 MONITORS = ("valid_acc", "valid_loss")
 TRAIN_EVALS = ("auto", "on", "off")
 FULL_BATCH_HINT = "use full for full batch"
@@ -133,7 +135,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("schedule", "choice", "--schedule", "NAME",
            "learning-rate schedule: constant | step (x lr-gamma every lr-step epochs) | cosine (over the run,"
            " after --warmup) | plateau (x lr-gamma after lr-patience epochs without a better valid loss)",
-           choices=SCHEDULES),
+           "Schedule", choices=SCHEDULES),
     Option("lr_step", "int", "--lr-step", "EPOCHS", "step schedule: epochs between reductions", minimum=1,
            maximum=1_000_000),
     Option("lr_gamma", "float", "--lr-gamma", "X", "step and plateau schedules: the factor of each reduction",
@@ -149,6 +151,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("l2", "float", "--l2", "X", "L2 weight decay", "L2", minimum=0, maximum=10),
     Option("dropout", "float", "--dropout", "P", "dropout probability on hidden layers", "Dropout",
            minimum=0, maximum=1, max_inclusive=False),
+    Option("augment", "choice", "--augment", "none|shift",
+           "image data: shift each training image by up to 2 pixels at random, per batch", "Augment",
+           choices=AUGMENTS),
     Option("early_stop", "int", "--early-stop", "PATIENCE", "stop after PATIENCE epochs without improvement (0: off)",
            "Patience", minimum=0, maximum=MAX_EPOCHS),
     Option("min_delta", "float", "--min-delta", "X", "smallest change that counts as an improvement", minimum=0),

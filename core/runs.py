@@ -23,7 +23,7 @@ from pathlib import Path
 from .atomic import write_text
 from .checkpoint import save_checkpoint
 from .config import TrainConfig, config_from_dict, to_toml
-from .trainer import HISTORY_COLUMNS, EpochRecord, Trainer
+from .trainer import HISTORY_COLUMNS, NAN, EpochRecord, Trainer
 
 
 RUN_FILES = ("model.npz", "best.npz", "config.toml", "history.csv", "history.json")
@@ -55,12 +55,16 @@ def early_stopping_point(history: list[EpochRecord]) -> dict:
 
 
 def history_csv(history: list[EpochRecord]) -> str:
+    """HISTORY_COLUMNS, then the per-layer diagnostic columns (core.diagnostics) when
+    the records have them."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(HISTORY_COLUMNS)
+    extra = tuple(history[0].diagnostics) if history else ()
+    writer.writerow((*HISTORY_COLUMNS, *extra))
     for r in history:
         d = r.to_dict()
-        writer.writerow([d["epoch"], *(f"{d[c]:.6g}" if c != "seconds" else f"{d[c]:.4f}" for c in HISTORY_COLUMNS[1:])])
+        writer.writerow([d["epoch"], *(f"{d[c]:.6g}" if c != "seconds" else f"{d[c]:.4f}" for c in HISTORY_COLUMNS[1:]),
+                         *(f"{d.get(c, NAN):.6g}" for c in extra)])
     return out.getvalue()
 
 

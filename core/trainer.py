@@ -26,15 +26,19 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Iterator
 
 import numpy as np
 
-from .config import TrainConfig
+from .augment import Shifter
+from .config import ConfigError, TrainConfig
 from .datasets import Dataset
+from .diagnostics import EpochProbe, is_column
 from .network import Network, with_ones_column
 from .optimizers import Optimizer, make_optimizer
+from .events import EVENT_NAMES, HAS_MOMENTUM, in_epoch, latest_before
+from .options import BY_NAME
 from .schedules import learning_rate
 from .states import FINAL_STATES, RunState
 
@@ -66,7 +70,9 @@ class EpochRecord:
 
     `train_loss`/`train_acc` are the clean figures when the run measured them
     (`train_eval`), else the running ones; `*_running` are always the running ones
-    (NaN in histories written before they existed).
+    (NaN in histories written before they existed). `diagnostics` holds the per-layer
+    numbers of `core.diagnostics` (empty in older histories); `to_dict` puts them
+    beside the metrics as flat keys (W0_norm, ...).
     """
 
     epoch: int
@@ -80,15 +86,19 @@ class EpochRecord:
     seconds: float
     train_loss_running: float = NAN
     train_acc_running: float = NAN
+    diagnostics: dict[str, float] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        diagnostics = d.pop("diagnostics")
+        return {**d, **diagnostics}
 
     @classmethod
     def from_dict(cls, d: dict) -> "EpochRecord":
         values = {k: float(d[k]) for k in HISTORY_COLUMNS[1:] if k not in RUNNING_METRICS}
         values.update({k: float(d.get(k, NAN)) for k in RUNNING_METRICS})
-        return cls(epoch=int(d["epoch"]), **values)
+        diagnostics = {k: float(v) for k, v in d.items() if is_column(k)}
+        return cls(epoch=int(d["epoch"]), **values, diagnostics=diagnostics)
 
 
 class Trainer:
@@ -96,7 +106,8 @@ class Trainer:
 
     def __init__(self, config: TrainConfig, data: Dataset):
         config.validate()
-        self.config = config
+        # A copy: changes made while training (request_change) go into the run's own.
+        self.config = config = config.replace()
         dtype = np.dtype(config.dtype)
         self.rng = np.random.default_rng(config.seed)
         # The network first: its temporaries are gone before the data is copied, which
@@ -129,6 +140,9 @@ class Trainer:
         self.message = ""
         self.loss_limit = DIVERGENCE_FACTOR * max(1.0, float(np.log(data.n_classes)))
 
+        self._requests: list[tuple[str, float]] = []  # request_change's, for the next batch
+        self._requests_lock = threading.Lock()
+        self._live_events: tuple = ()  # the events request_change added in this epoch
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -139,12 +153,28 @@ class Trainer:
         )
         self._x_batch = None if self.batch_size == n else np.empty((self.batch_size, data.n_features + 1), dtype=dtype)
         self._y_batch = None if self.batch_size == n else np.empty(self.batch_size, dtype=np.intp)
+        self._shifter = self._make_shifter(config, data)
+        if self._shifter is not None:
+            self._x_shifted = np.ones((self.batch_size, data.n_features + 1), dtype=dtype)
         self._snapshot_params = [p.copy() for p in self.network.params]
         self._snapshot_opt: dict[str, np.ndarray] = {}
         # Full batch without dropout: the clean train pass at an epoch's end weights is
         # the next epoch's forward pass, so it is made once (`Network.prime`) and reused.
-        self._reuse_clean_pass = self.train_eval and self.batch_size == n and config.dropout == 0
+        self._reuse_clean_pass = (self.train_eval and self.batch_size == n and config.dropout == 0
+                                  and self._shifter is None)
         self._primed: tuple[int, tuple[float, int]] | None = None  # (network.forwards, figures)
+        self._probe = EpochProbe(self.network)
+        # The probed step (core.diagnostics): the last full-size batch of an epoch.
+        self._probe_start = (n // self.batch_size - 1) * self.batch_size
+
+    @staticmethod
+    def _make_shifter(config: TrainConfig, data: Dataset) -> Shifter | None:
+        if config.augment == "none":
+            return None
+        if not data.is_image or int(np.prod(data.image_shape)) != data.n_features:
+            raise ConfigError(f"augment: {config.augment} moves pixels, and {data.name} is not image data "
+                              "(use --augment none)")
+        return Shifter(data.image_shape)
 
     # -- control from other threads ------------------------------------------
     def stop(self) -> None:
@@ -243,17 +273,23 @@ class Trainer:
     def _train_epoch(self) -> EpochRecord | None:
         cfg = self.config
         net = self.network
-        # The schedule's rate for this epoch (the history's `lr` column records it); a
-        # constant rate is left as it is, so a rate set on the optimizer holds.
-        if cfg.schedule != "constant":
-            self.optimizer.lr = learning_rate(cfg, self.epoch + 1, self.history)
+        self._set_epoch_rates()
+        changes = in_epoch(cfg.events, self.epoch + 1)
         self._take_snapshot()
+        self._live_events = ()
         started = time.perf_counter()
         paused_for = 0.0
         n = len(self.y_train)
         order = self.rng.permutation(n) if self.batch_size < n else None
         loss_sum, correct = 0.0, 0
-        for start in range(0, n, self.batch_size):
+        probe = self._probe
+        probe.start()
+        for index, start in enumerate(range(0, n, self.batch_size)):
+            if self._requests:
+                self._take_requests(index, changes)
+            if changes and index in changes:
+                for event in changes.pop(index):
+                    self._apply(event)
             if not self._running.is_set():
                 self.status = PAUSED
                 t = time.perf_counter()
@@ -275,7 +311,13 @@ class Trainer:
             )
             if not np.isfinite(batch_loss):
                 return self._diverged(f"loss became {batch_loss} in epoch {self.epoch + 1}")
-            self.optimizer.step(net.params, net.grads, scaled=True)
+            probe.batch(net, len(y))
+            if start == self._probe_start:
+                probe.before_step(net, self.optimizer.grad_scale)
+                self.optimizer.step(net.params, net.grads, scaled=True)
+                probe.after_step(net)
+            else:
+                self.optimizer.step(net.params, net.grads, scaled=True)
             loss_sum += batch_loss
             correct += batch_correct
         if not net.all_finite():
@@ -307,7 +349,54 @@ class Trainer:
             seconds=time.perf_counter() - started - paused_for,
             train_loss_running=running_loss,
             train_acc_running=running_acc,
+            diagnostics=probe.finish(net),
         )
+
+    # -- rates and changes made while training (core.events) ---------------------
+    def request_change(self, name: str, value: float) -> None:
+        """Set the learning rate or momentum from the next mini-batch on (from any
+        thread); recorded in `config.events`, so a rerun replays it. ValueError, one
+        line, for a bad name or value."""
+        if name not in EVENT_NAMES:
+            raise ValueError(f"can change {' or '.join(EVENT_NAMES)}, not {name!r}")
+        if name == "momentum" and self.config.optimizer not in HAS_MOMENTUM:
+            raise ValueError(f"momentum: the {self.config.optimizer} optimizer has none to change")
+        why = BY_NAME[name].problem(value)
+        if why:
+            raise ValueError(f"{name} {why} (got {value!r})")
+        with self._requests_lock:
+            self._requests.append((name, float(value)))
+
+    def _take_requests(self, index: int, changes: dict) -> None:
+        """Turn pending requests into events of this epoch at batch `index`."""
+        with self._requests_lock:
+            requests, self._requests = self._requests, []
+        new = tuple((self.epoch + 1, index, name, value) for name, value in requests)
+        self.config.events = self.config.events + new
+        self._live_events += new
+        changes.setdefault(index, []).extend(new)
+
+    def _apply(self, event) -> None:
+        _, _, name, value = event
+        if name == "lr":
+            self.optimizer.lr = value
+        else:
+            self.optimizer.momentum = value
+
+    def _set_epoch_rates(self) -> None:
+        """The rate (and momentum) an epoch starts with: the schedule's, from the latest
+        change of an earlier epoch on (core.events). With the constant schedule and no
+        changes the rate is left as it is, so a rate set on the optimizer holds."""
+        cfg, epoch = self.config, self.epoch + 1
+        if cfg.schedule != "constant" or cfg.events:
+            rate = learning_rate(cfg, epoch, self.history)
+            last = latest_before(cfg.events, "lr", epoch)
+            if last is not None:
+                rate *= last[3] / learning_rate(cfg, last[0], self.history)
+            self.optimizer.lr = rate
+        if any(e[2] == "momentum" for e in cfg.events):
+            last = latest_before(cfg.events, "momentum", epoch)
+            self.optimizer.momentum = cfg.momentum if last is None else last[3]
 
     def _take_primed(self) -> tuple[float, int] | None:
         """The figures of the last clean pass if its workspace is still untouched."""
@@ -319,13 +408,18 @@ class Trainer:
     def _batch(self, order: np.ndarray | None, start: int) -> tuple[np.ndarray, np.ndarray]:
         """Rows of the epoch's shuffled order, gathered into reused buffers."""
         if order is None:
-            return self.x_train, self.y_train
-        idx = order[start : start + self.batch_size]
-        m = len(idx)
-        x = self._x_batch[:m]
-        y = self._y_batch[:m]
-        np.take(self.x_train, idx, axis=0, out=x)
-        np.take(self.y_train, idx, out=y)
+            x, y = self.x_train, self.y_train
+        else:
+            idx = order[start : start + self.batch_size]
+            m = len(idx)
+            x = self._x_batch[:m]
+            y = self._y_batch[:m]
+            np.take(self.x_train, idx, axis=0, out=x)
+            np.take(self.y_train, idx, out=y)
+        if self._shifter is not None:
+            out = self._x_shifted[: len(y)]
+            self._shifter.shift(x, out, self.rng)
+            x = out
         return x, y
 
     def _diverged(self, why: str) -> None:
@@ -372,10 +466,18 @@ class Trainer:
         for k, v in self.optimizer.state().items():
             np.copyto(self._snapshot_opt[k], v)
         self._snapshot_rng = self.rng.bit_generator.state
+        self._snapshot_rates = (self.optimizer.lr, getattr(self.optimizer, "momentum", None))
 
     def _restore_snapshot(self) -> None:
         self._primed = None
+        # Changes made in the epoch rolled back never shaped a completed epoch.
+        if self._live_events:
+            self.config.events = tuple(e for e in self.config.events if e not in self._live_events)
+            self._live_events = ()
         for p, keep in zip(self.network.params, self._snapshot_params):
             np.copyto(p, keep)
         self.optimizer.load_state(self._snapshot_opt)
         self.rng.bit_generator.state = self._snapshot_rng
+        self.optimizer.lr, momentum = self._snapshot_rates
+        if momentum is not None:
+            self.optimizer.momentum = momentum

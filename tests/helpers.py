@@ -94,6 +94,7 @@ def history_rows(history: list[EpochRecord] | list[dict]) -> list[dict]:
         d = dict(r.to_dict() if isinstance(r, EpochRecord) else r)
         d.pop("seconds", None)
         d.pop("best", None)
+        d.pop("warnings", None)
         rows.append(d)
     return rows
 

@@ -18,12 +18,15 @@ import numpy as np
 import pytest
 
 from core import build_config, load_checkpoint, load_dataset
+from core.diagnostics import columns
 from core.trainer import HISTORY_COLUMNS
 from helpers import history_rows, write_npz_dataset
 from tui.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-HEADER = "epoch,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,lr,seconds,train_loss_running,train_acc_running"
+# One hidden layer: two weight layers' diagnostic columns (core.diagnostics) follow.
+HEADER = ",".join(("epoch,train_loss,train_acc,valid_loss,valid_acc,test_loss,test_acc,lr,seconds,"
+                   "train_loss_running,train_acc_running", *columns(2)))
 RUN_FILES = ("history.csv", "history.json", "model.npz", "best.npz", "config.toml")
 
 
@@ -85,9 +88,9 @@ def test_train_writes_the_run_folder(run_dir):
     doc = json.loads((run_dir / "history.json").read_text())
     assert doc["status"] == "finished"
     assert len(doc["history"]) == 3
-    assert [tuple(r) for r in doc["history"]] == [HISTORY_COLUMNS] * 3
+    assert [tuple(r) for r in doc["history"]] == [HISTORY_COLUMNS + columns(2)] * 3
     for r_csv, r_json in zip(rows, doc["history"]):
-        for key in HISTORY_COLUMNS[1:]:
+        for key in HISTORY_COLUMNS[1:] + columns(2):
             if key != "seconds":
                 assert float(r_csv[key]) == pytest.approx(r_json[key], rel=1e-5)
 
@@ -136,7 +139,8 @@ def test_jsonl_prints_one_object_per_epoch(npz_data, tmp_path, capsys):
     objects = [json.loads(line) for line in captured.out.splitlines()]
     assert [o["epoch"] for o in objects] == [1, 2, 3]
     for o in objects:
-        assert set(o) == {*HISTORY_COLUMNS, "best"}
+        assert set(o) == {*HISTORY_COLUMNS, *columns(2), "best", "warnings"}
+        assert isinstance(o["warnings"], list)
     assert history_rows(objects) == history_rows(history_of(out_dir))
     # The human summary goes to stderr, keeping stdout machine-readable.
     assert "final" in captured.err

@@ -80,6 +80,10 @@ def build_parser() -> Parser:
     p.add_argument("--metric", choices=("loss", "accuracy", "both"), default="both")
     p.add_argument("--sets", default=None, metavar="SETS", help="train,valid,test (default: all; valid for several runs)")
     p.add_argument("--terminal", action="store_true", help="draw in the terminal with plotext")
+
+    p = sub.add_parser("report", help="the course report of a run or sweep folder, as Markdown or HTML")
+    p.add_argument("source", metavar="RUN_OR_SWEEP")
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="report.md (images beside it) or report.html (one file)")
     return parser
 
 
@@ -118,6 +122,8 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
             from .commands.sweep import run
         elif command == "plot":
             from .commands.plot import run
+        elif command == "report":
+            from .commands.report import run
         else:
             from .commands.tui import run
         return run(args)

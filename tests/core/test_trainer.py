@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from core.config import PRESETS, TrainConfig, build_config
+from core.diagnostics import columns
 from core.optimizers import Momentum
 from core.trainer import (
     DIVERGED,
@@ -133,7 +134,7 @@ def test_records_and_final_state(tiny_data):
     assert trainer.status == FINISHED
     assert trainer.message
     for r in records:
-        assert tuple(r.to_dict()) == HISTORY_COLUMNS
+        assert tuple(r.to_dict()) == HISTORY_COLUMNS + columns(trainer.network.n_layers)
         for name in ("train_acc", "valid_acc", "test_acc"):
             assert 0.0 <= getattr(r, name) <= 1.0
         for name in ("train_loss", "valid_loss", "test_loss"):

@@ -28,13 +28,6 @@ BIG = (200, 50)
 
 
 # -- fixed data -------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class DiagRecord(EpochRecord):
-    """An EpochRecord with per-layer diagnostics, whether or not core's has the field yet."""
-
-    diagnostics: dict = dataclasses.field(default_factory=dict)
-
-
 def diagnostic_history(epochs: int = 20, n_layers: int = 3, seed: int = 5) -> list[EpochRecord]:
     """`fixed_history` with plausible per-layer figures: norms grow, gradients and update
     ratios fall (layer 0's ratio starts above 1e-2), hidden units die slowly."""
@@ -49,7 +42,7 @@ def diagnostic_history(epochs: int = 20, n_layers: int = 3, seed: int = 5) -> li
             d[f"W{l}_update_ratio"] = float(f"{0.03 * 10 ** (-l / 2) * math.exp(-3 * t):.3g}")
             if l < n_layers - 1:
                 d[f"h{l}_dead"] = round(min(1.0, 0.05 + 0.3 * t * (l + 1)), 3)
-        history.append(DiagRecord(**dataclasses.asdict(record), diagnostics=d))
+        history.append(dataclasses.replace(record, diagnostics=d))
     return history
 
 

@@ -9,6 +9,8 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.diagnostics import warnings_for
+
 from ..errors import UserError
 from ..formatting import percent
 from ..loading import loading_bar, print_notes
@@ -184,7 +186,8 @@ class JsonlReport(QuietReport):
     """One JSON object per epoch on stdout; the human summary on stderr."""
 
     def epoch(self, trainer, record):
-        print(json.dumps({**record.to_dict(), "best": record.epoch == trainer.best_epoch}), flush=True)
+        line = {**record.to_dict(), "best": record.epoch == trainer.best_epoch, "warnings": warnings_for(trainer.history)}
+        print(json.dumps(line), flush=True)
 
     def finish(self, trainer, out, interrupted):
         for line in summary_lines(trainer, out, interrupted):
@@ -218,6 +221,8 @@ class RichReport(QuietReport):
 
     def epoch(self, trainer, record):
         self.console.print(epoch_line(trainer, record), markup=False)
+        for warning in warnings_for(trainer.history):
+            self.console.print(f"  warning: {warning}", markup=False, style="yellow")
         self.bar.update(self.task, completed=record.epoch)
 
     def finish(self, trainer, out, interrupted):

@@ -100,8 +100,8 @@ def field_spec(option: Option) -> FieldSpec:
 
 # The form's rows, in the order shown; each option's label, limits and help come from core.options.
 FORM_ORDER = (
-    "data", "split", "preset", "hidden", "optimizer", "lr", "momentum", "batch_size", "epochs", "reduction",
-    "l2", "dropout", "early_stop", "monitor", "restore_best", "train_eval", "seed", "dtype",
+    "data", "split", "preset", "hidden", "optimizer", "lr", "momentum", "schedule", "batch_size", "epochs",
+    "reduction", "l2", "dropout", "augment", "early_stop", "monitor", "restore_best", "train_eval", "seed", "dtype",
 )
 FIELDS: tuple[FieldSpec, ...] = tuple(
     FieldSpec("preset", "Preset", kind="select", options=tuple(PRESETS),
@@ -238,7 +238,7 @@ class ParamForm(VerticalScroll, can_focus=False):
             )
         except ConfigError:
             pass
-        config = TrainConfig(**{**TrainConfig().to_dict(), **PRESETS[preset], **keep})
+        config = TrainConfig().replace(**{**PRESETS[preset], **keep})
         config = config.replace(hidden=tuple(config.hidden))
         self.set_config(config, preset)
 
