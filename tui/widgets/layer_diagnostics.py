@@ -20,7 +20,7 @@ from typing import Sequence
 from core import EpochRecord
 
 from ..run_buffer import Run
-from .metric_chart import BEST, OVERLAY, TEST, TRAIN, VALID, MetricChart, Series, downsample
+from .metric_chart import BEST, OVERLAY, TEST, TRAIN, MetricChart, Series, downsample
 
 # (key suffix, title, short title, log scale): what each of the tab's four charts shows;
 # the short title when the long one would not fit (plotext then drops the title).
@@ -31,7 +31,8 @@ DIAGNOSTICS = (
     ("dead", "dead units", "dead", False),
 )
 Y_LABELS = 9  # columns a chart's y tick labels and axis take, about
-LAYER_COLORS = (TRAIN, VALID, TEST, *OVERLAY)
+# Not orange for a layer: in a 256-colour terminal it looks like the red 1e-2 line.
+LAYER_COLORS = (TRAIN, TEST, *OVERLAY)
 REFERENCE = (150, 150, 150)
 # Horizontal reference lines: (value, label, colour) per diagnostic.
 REFERENCES = {
