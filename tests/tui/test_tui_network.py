@@ -190,6 +190,19 @@ def test_layer_series_from_diagnostics():
     assert layer_series(fixed_history(5), "norm") == []
 
 
+def test_units_that_cannot_die_say_not_applicable():
+    history = [dataclasses.replace(r, diagnostics={**r.diagnostics, "h0_dead": float("nan"), "h1_dead": float("nan")})
+               for r in diagnostic_history(epochs=5)]
+    chart = DiagnosticChart("dead")
+    run = fixed_run()
+    run.history = history
+    chart.show_diagnostics(run)
+    assert chart.series == [] and chart.caption == "dead: n/a"
+    ratio = DiagnosticChart("update_ratio")
+    ratio.show_diagnostics(run)
+    assert ratio.caption == "update ratio" and len(ratio.series) == 5
+
+
 def test_first_layer_of_an_opened_model_and_a_folder():
     run = model_run(image_shape=(8, 8, 3), n_hidden=6)
     layer = first_layer(run)

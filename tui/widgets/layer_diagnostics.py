@@ -18,6 +18,7 @@ import re
 from typing import Sequence
 
 from core import EpochRecord
+from core.diagnostics import DEAD_WARN, UPDATE_RATIO_WARN
 
 from ..run_buffer import Run
 from .metric_chart import BEST, OVERLAY, TEST, TRAIN, MetricChart, Series, downsample
@@ -34,10 +35,11 @@ Y_LABELS = 9  # columns a chart's y tick labels and axis take, about
 # Not orange for a layer: in a 256-colour terminal it looks like the red 1e-2 line.
 LAYER_COLORS = (TRAIN, TEST, *OVERLAY)
 REFERENCE = (150, 150, 150)
-# Horizontal reference lines: (value, label, colour) per diagnostic.
+# Horizontal reference lines: (value, label, colour) per diagnostic; the first of each
+# is where core.diagnostics warns (the log and status line say so too).
 REFERENCES = {
-    "update_ratio": ((1e-2, "1e-2", BEST), (1e-3, "1e-3", REFERENCE)),
-    "dead": ((0.5, "half dead", REFERENCE),),
+    "update_ratio": ((UPDATE_RATIO_WARN, f"{UPDATE_RATIO_WARN:.0e}".replace("e-0", "e-"), BEST), (1e-3, "1e-3", REFERENCE)),
+    "dead": ((DEAD_WARN, "half dead" if DEAD_WARN == 0.5 else f"{DEAD_WARN:g} dead", REFERENCE),),
 }
 _LAYER_KEY = re.compile(r"W(\d+)_norm$")
 
@@ -109,7 +111,7 @@ class DiagnosticChart(MetricChart):
         # The title as it fits this chart's width (with the " · log" the build adds).
         key, series, best, _, log = super()._spec()
         room = self.size.width - Y_LABELS - len(" · log" if log else "")
-        return key, series, best, self.title if len(self.title) <= room else self.short_title, log
+        return key, series, best, self.caption if len(self.caption) <= room else self.short_title, log
 
     def show_run(self, run: Run | None, overlays: Sequence[Run] = ()) -> None:
         """As the Train charts are called (`MainScreen.redraw_charts`); other runs are
@@ -125,5 +127,6 @@ class DiagnosticChart(MetricChart):
         self._shown = shown
         self.series = layer_series(history, self.which)
         self.best_epoch = 0  # no best-epoch line: these are not the monitored metric
-        self.caption = self.title
+        # tanh and sigmoid units cannot die: their dead fraction is NaN throughout.
+        self.caption = self.title if self.series or not has_diagnostics(history) else f"{self.short_title}: n/a"
         self.replot()
