@@ -34,7 +34,7 @@ import numpy as np
 from .augment import Shifter
 from .config import ConfigError, TrainConfig
 from .datasets import Dataset
-from .diagnostics import EpochProbe, is_column
+from .diagnostics import EpochProbe, NullProbe, is_column
 from .network import Network, with_ones_column
 from .optimizers import Optimizer, make_optimizer
 from .events import EVENT_NAMES, HAS_MOMENTUM, in_epoch, latest_before
@@ -220,6 +220,11 @@ class Trainer:
         net = Network(self.network.sizes, dtype=self.network.dtype, init=self.config.init)
         net.load_state(dict(zip(self.network.param_names(), self.best_params)))
         return net
+
+    def disable_diagnostics(self) -> None:
+        """Record no per-layer diagnostics (the benchmark's baseline for their cost)."""
+        self._probe = NullProbe()
+        self._probe_start = -1
 
     # -- the loop ----------------------------------------------------------------
     def release_data(self) -> None:
