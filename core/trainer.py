@@ -290,11 +290,6 @@ class Trainer:
         probe = self._probe
         probe.start()
         for index, start in enumerate(range(0, n, self.batch_size)):
-            if self._requests:
-                self._take_requests(index, changes)
-            if changes and index in changes:
-                for event in changes.pop(index):
-                    self._apply(event)
             if not self._running.is_set():
                 self.status = PAUSED
                 t = time.perf_counter()
@@ -306,6 +301,12 @@ class Trainer:
                 self.status = STOPPED
                 self.message = f"stopped after epoch {self.epoch}"
                 return None
+            # After the pause: a change made while paused applies to this very batch.
+            if self._requests:
+                self._take_requests(index, changes)
+            if changes and index in changes:
+                for event in changes.pop(index):
+                    self._apply(event)
             x, y = self._batch(order, start)
             primed = self._take_primed()
             # The backward pass folds the learning rate into the gradients where the

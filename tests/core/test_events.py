@@ -109,3 +109,30 @@ def test_bad_events_in_a_config_file(tmp_path, text, why):
     with pytest.raises(ConfigError, match=why) as info:
         build_config(file=path)
     assert "\n" not in str(info.value)
+
+
+def test_a_change_made_while_paused_applies_to_the_batch_the_pause_held():
+    import threading
+    import time
+
+    trainer = Trainer(TrainConfig(hidden=(8,), epochs=2, batch_size=16, lr=0.1).validate(), make_dataset())
+    seen = changing_at_step(trainer, 0)  # records each step's rate
+    real = trainer.optimizer.step
+
+    def pause_after_step_three(*args, **kwargs):
+        real(*args, **kwargs)
+        if len(seen) == 3:
+            trainer.pause()
+
+    trainer.optimizer.step = pause_after_step_three
+    worker = threading.Thread(target=lambda: list(trainer.run()))
+    worker.start()
+    deadline = time.monotonic() + 10
+    while trainer.status != "paused" and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert trainer.status == "paused"
+    trainer.request_change("lr", 0.01)
+    trainer.resume()
+    worker.join(10)
+    assert trainer.config.events == ((1, 3, "lr", 0.01),)
+    assert [lr for lr, _ in seen] == [0.1, 0.1, 0.1] + [0.01] * 5
