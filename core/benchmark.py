@@ -5,7 +5,8 @@ A.T@dO, dO@W1.T, X.T@dH; the evaluation's forward products), timed with NumPy on
 arrays of the same shapes and dtype: the physical limit of this machine's BLAS.
 `nntrain`: real epochs through `core.Trainer`, the code path the CLI and TUI use.
 The two are interleaved epoch by epoch so that machine noise hits both alike.
-`train_eval_cost`: what one clean forward pass over the training set adds to an epoch.
+`train_eval_cost`: what one clean forward pass over the training set adds to an epoch;
+`diagnostics_cost`: what the per-layer diagnostics add (the `nntrain` rows include them).
 
 NumPy and core only (threadpoolctl, if installed, names the BLAS); `nntrain bench`
 (tui/commands/bench.py) prints the report.
@@ -186,6 +187,28 @@ def train_eval_cost(data, hidden=(1000,), dtype: str = "float32", epochs: int = 
     q1, _, q3 = statistics.quantiles(paired, n=4) if len(paired) > 1 else (paired[0],) * 3
     return {"dtype": dtype, "eval_s": e, "epoch_s": t, "percent": 100 * e / t, "paired_q1": q1, "paired_q3": q3,
             "samples": {"eval": evals, "epoch": epochs_s}}
+
+
+def diagnostics_cost(data, hidden=(1000,), batch_size: int = 0, dtype: str = "float32", epochs: int = 5) -> dict:
+    """What the per-layer diagnostics (core.diagnostics) add to an epoch: epochs of two
+    trainers of the same config, one with the probe switched off, interleaved after a
+    warm-up of each; the median of the paired ratios (with / without)."""
+    from core import TrainConfig, Trainer
+
+    config = TrainConfig(hidden=tuple(hidden), epochs=epochs + 1, batch_size=batch_size, dtype=dtype, lr=1e-3,
+                         seed=0, train_eval="off")
+    with_probe, without = Trainer(config, data), Trainer(config, data)
+    without.disable_diagnostics()
+    runs = (with_probe.run(), without.run())
+    for run in runs:
+        next(run)
+    paired = []
+    for _ in range(epochs):
+        a, b = (next(run).seconds for run in runs)
+        paired.append(a / b)
+    for run in runs:
+        run.close()
+    return {"dtype": dtype, "batch": batch_size, "ratio": statistics.median(paired), "samples": paired}
 
 
 def peak_rss_mb() -> float:

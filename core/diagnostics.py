@@ -110,6 +110,19 @@ class EpochProbe:
         return out
 
 
+class NullProbe:
+    """A probe that records nothing: epochs then have no diagnostics."""
+
+    def start(self) -> None:
+        pass
+
+    def batch(self, network, rows: int) -> None:
+        pass
+
+    def finish(self, network) -> dict[str, float]:
+        return {}
+
+
 def warnings_for(history: Sequence) -> list[str]:
     """What the newest record of `history` (EpochRecords with `diagnostics`) says is
     going wrong, as short lines; a condition already warned of at the epoch before is

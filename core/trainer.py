@@ -34,7 +34,7 @@ import numpy as np
 from .augment import Shifter
 from .config import ConfigError, TrainConfig
 from .datasets import Dataset
-from .diagnostics import EpochProbe, is_column
+from .diagnostics import EpochProbe, NullProbe, is_column
 from .network import Network, with_ones_column
 from .optimizers import Optimizer, make_optimizer
 from .events import EVENT_NAMES, HAS_MOMENTUM, in_epoch, latest_before
@@ -221,6 +221,11 @@ class Trainer:
         net.load_state(dict(zip(self.network.param_names(), self.best_params)))
         return net
 
+    def disable_diagnostics(self) -> None:
+        """Record no per-layer diagnostics (the benchmark's baseline for their cost)."""
+        self._probe = NullProbe()
+        self._probe_start = -1
+
     # -- the loop ----------------------------------------------------------------
     def release_data(self) -> None:
         """Drop the trainer's copies of the data and keep the dataset's description, for
@@ -285,11 +290,6 @@ class Trainer:
         probe = self._probe
         probe.start()
         for index, start in enumerate(range(0, n, self.batch_size)):
-            if self._requests:
-                self._take_requests(index, changes)
-            if changes and index in changes:
-                for event in changes.pop(index):
-                    self._apply(event)
             if not self._running.is_set():
                 self.status = PAUSED
                 t = time.perf_counter()
@@ -301,6 +301,12 @@ class Trainer:
                 self.status = STOPPED
                 self.message = f"stopped after epoch {self.epoch}"
                 return None
+            # After the pause: a change made while paused applies to this very batch.
+            if self._requests:
+                self._take_requests(index, changes)
+            if changes and index in changes:
+                for event in changes.pop(index):
+                    self._apply(event)
             x, y = self._batch(order, start)
             primed = self._take_primed()
             # The backward pass folds the learning rate into the gradients where the

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from core import Trainer, build_config, load_dataset, write_run
+from core.diagnostics import is_column
 from helpers import write_npz_dataset
 from tui.cli import main
 
@@ -101,12 +102,15 @@ def test_markdown_report_of_a_run(run_dir, tmp_path, capsys):
     text = out.read_text()
     # Every image is referenced relatively, exists in report_files/ and decodes.
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert links == ["report_files/curves.png", "report_files/confusion.png"]
+    # Runs record diagnostics (core.diagnostics): their figure comes last.
+    assert links == ["report_files/curves.png", "report_files/confusion.png", "report_files/diagnostics.png"]
     for link in links:
         image = decode_png((out.parent / link).read_bytes())
         assert image.width > 300 and image.height > 300
-    assert sorted(p.name for p in (out.parent / "report_files").iterdir()) == ["confusion.png", "curves.png"]
-    assert listing(out.parent) == ["report.md", "report_files", "report_files/confusion.png", "report_files/curves.png"]
+    assert sorted(p.name for p in (out.parent / "report_files").iterdir()) == [
+        "confusion.png", "curves.png", "diagnostics.png"]
+    assert listing(out.parent) == ["report.md", "report_files", "report_files/confusion.png",
+                                   "report_files/curves.png", "report_files/diagnostics.png"]
 
 
 def test_the_numbers_match_the_history(run_dir, tmp_path):
@@ -172,7 +176,7 @@ def test_html_report_is_one_self_contained_file(run_dir, tmp_path):
     text = out.read_text()
     assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', text)
-    assert len(images) == 2
+    assert len(images) == 3  # curves, confusion, diagnostics
     for data in images:
         image = decode_png(base64.b64decode(data, validate=True))
         assert image.width > 300 and image.height > 300
@@ -211,7 +215,7 @@ def test_missing_data_is_one_line_and_the_rest_of_the_report(sweep_dir, tmp_path
     notes = [line for line in text.splitlines() if line.startswith("No confusion matrix")]
     assert len(notes) == 1 and str(data_path) in notes[0]
     assert "confusion.png" not in text and "## Final accuracies" in text
-    assert sorted(p.name for p in (tmp_path / "report_files").iterdir()) == ["curves.png"]
+    assert sorted(p.name for p in (tmp_path / "report_files").iterdir()) == ["curves.png", "diagnostics.png"]
     assert "No confusion matrix" in capsys.readouterr().out
 
 
@@ -248,6 +252,9 @@ def test_diagnostic_columns_give_a_figure_and_a_table(run_dir, tmp_path):
 
 
 def test_a_history_without_diagnostics_has_no_diagnostics_section(run_dir, tmp_path):
+    doc = json.loads((run_dir / "history.json").read_text())
+    doc["history"] = [{k: v for k, v in row.items() if not is_column(k)} for row in doc["history"]]
+    (run_dir / "history.json").write_text(json.dumps(doc))  # as written before diagnostics existed
     assert main(["report", str(run_dir), "-o", str(tmp_path / "r.md")]) == 0
     assert "diagnostics" not in (tmp_path / "r.md").read_text()
 
@@ -289,7 +296,7 @@ def test_rewriting_a_markdown_report_replaces_its_images(run_dir, tmp_path):
     files.mkdir()
     (files / "stale.png").write_bytes(b"old")
     assert main(["report", str(run_dir), "-o", str(out)]) == 0
-    assert sorted(p.name for p in files.iterdir()) == ["confusion.png", "curves.png"]
+    assert sorted(p.name for p in files.iterdir()) == ["confusion.png", "curves.png", "diagnostics.png"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 

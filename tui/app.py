@@ -31,6 +31,8 @@ from textual.reactive import reactive
 from textual.screen import ModalScreen
 
 from core import PAUSED, ConfigError, TrainConfig
+from core.diagnostics import warnings_for
+from core.events import HAS_MOMENTUM
 
 from .bindings import APP_BINDINGS
 from .messages import FormValidity, LoadProgress, RunEnded, RunFailed, RunStarted
@@ -38,6 +40,7 @@ from .redraw import POLL_SECONDS, SWITCH_INTERVAL, ProgressThrottle, RedrawThrot
 from .run_buffer import Run
 from .save_open import SaveOpenActions
 from .screens.help_screen import HelpScreen
+from .screens.rate_prompt import RatePrompt
 from .screens.main_screen import MainScreen
 from .session import Session, StartError
 from .widgets.param_form import ParamForm
@@ -47,7 +50,7 @@ from .widgets.status_line import StatusLine
 __all__ = ["NNTrainApp", "SWITCH_INTERVAL"]
 
 # The actions whose availability the footer shows.
-STATEFUL = ("start", "pause", "resume", "stop", "save", "continue")
+STATEFUL = ("start", "pause", "resume", "stop", "rate", "save", "continue")
 
 
 class NNTrainApp(SaveOpenActions, App[int]):
@@ -133,6 +136,8 @@ class NNTrainApp(SaveOpenActions, App[int]):
             return live is not None and live.state == PAUSED
         if action == "stop":
             return True if live is not None else None
+        if action == "rate":
+            return True if live is not None and live.trainer is not None else None
         if action == "save":
             return True if shown is not None and shown.trainer is not None and not shown.live else None
         if action == "continue":
@@ -208,6 +213,26 @@ class NNTrainApp(SaveOpenActions, App[int]):
             getattr(run, verb)()
             self.status.set_message(f"{run.label}: {said}")
             self._refresh_status()
+
+    def action_rate(self) -> None:
+        run = self.session.live
+        if run is None or run.trainer is None:
+            return
+        optimizer = run.trainer.optimizer
+        momentum = optimizer.momentum if run.trainer.config.optimizer in HAS_MOMENTUM else None
+        self.push_screen(RatePrompt(run.label, optimizer.lr, momentum), lambda changes: self._change_rates(run, changes))
+
+    def _change_rates(self, run: Run, changes: dict | None) -> None:
+        if not changes or run.trainer is None or not run.live:
+            return
+        try:
+            for name, value in changes.items():
+                run.trainer.request_change(name, value)
+        except ValueError as exc:
+            self._say(str(exc), severity="error")
+            return
+        said = ", ".join(f"{name} {value:g}" for name, value in changes.items())
+        self._say(f"{run.label}: {said} from the next mini-batch (recorded in its config)")
 
     def action_continue(self) -> None:
         run = self.session.shown
@@ -304,12 +329,21 @@ class NNTrainApp(SaveOpenActions, App[int]):
             run = self.session.live
             if run is not None:
                 new = run.take_new()
+                self._warn(run, len(new))
                 self._throttle.queue(new, shown=run is self.session.shown)
                 if self._throttle.pending:
                     self._draw(force=False)
             self._refresh_status()
         except NoMatches:  # the timer fired while the app was shutting down
             pass
+
+    def _warn(self, run: Run, n_new: int) -> None:
+        """Say what the diagnostics of the `n_new` newest epochs warn of (core.diagnostics)."""
+        for end in range(len(run.history) - n_new + 1, len(run.history) + 1):
+            warnings = warnings_for(run.history[:end])
+            if warnings:
+                epoch = run.history[end - 1].epoch
+                self._say(f"{run.label} epoch {epoch}: " + "; ".join(warnings), severity="warning")
 
     def _draw(self, force: bool) -> None:
         """Add queued log rows and replot, when the throttle allows or when forced."""

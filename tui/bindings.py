@@ -14,6 +14,8 @@ APP_BINDINGS = [
     Binding("ctrl+z", "resume", "Resume", priority=True, id="resume", tooltip="resume training"),
     Binding("ctrl+t", "stop", "Stop", priority=True, id="stop",
             tooltip="stop after the current mini-batch; keeps the last completed epoch"),
+    Binding("ctrl+e", "rate", "Rate", priority=True, id="rate",
+            tooltip="change the learning rate (and momentum) of the run training now, from its next mini-batch"),
     Binding("ctrl+s", "save", "Save", priority=True, id="save",
             tooltip="save the shown run: model, history and config, to a run folder"),
     Binding("ctrl+o", "open", "Open", priority=True, id="open",

@@ -18,6 +18,7 @@ def run(args: argparse.Namespace) -> int:
         COURSE_TEST,
         COURSE_VALID,
         blas_info,
+        diagnostics_cost,
         measure,
         memory_probe,
         python_overhead_us,
@@ -51,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
           "  mini-batch or dropout run with train eval on pays this per epoch), against a full-batch epoch: " + "; ".join(
         f"{t['dtype']} {t['eval_s']:.3f} s, {t['percent']:.1f}% (paired {t['paired_q1']:.0f}-{t['paired_q3']:.0f}%)"
         for t in report["train_eval"]))
+
+    report["diagnostics"] = [diagnostics_cost(data, hidden, b, dtype, args.epochs)
+                             for dtype in dtypes for b in sorted({batch, 128})]
+    print("\nper-layer diagnostics (included in the rows above), epoch time with / without: " + "; ".join(
+        f"{d['dtype']} batch {d['batch'] or 'full'} {d['ratio']:.3f}" for d in report["diagnostics"]))
 
     if args.minibatch:
         report["python_overhead_us"] = python_overhead_us()

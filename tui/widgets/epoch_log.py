@@ -1,4 +1,5 @@
-"""The epoch log: one row per epoch, the newest kept in view, the best-valid row marked."""
+"""The epoch log: one row per epoch, the newest kept in view, the best-valid row marked
+and the rows whose diagnostics raised a warning (core.diagnostics) marked too."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from core import EpochRecord
+from core.diagnostics import warnings_for
 
 from ..run_buffer import Run
 
@@ -22,11 +24,12 @@ COLUMNS = (
     ("seconds", "sec"),
 )
 BEST_MARK = "*"
+WARN_MARK = "!"
 
 
-def _cells(record: EpochRecord, best: bool) -> list[Text]:
-    style = "bold" if best else ""
-    mark = BEST_MARK if best else " "
+def _cells(record: EpochRecord, best: bool, warned: bool = False) -> list[Text]:
+    style = ("bold " if best else "") + ("yellow" if warned else "")
+    mark = BEST_MARK if best else WARN_MARK if warned else " "
     values = [
         f"{record.epoch}{mark}",
         f"{record.train_loss:.3f}", f"{100 * record.train_acc:.1f}",
@@ -38,11 +41,13 @@ def _cells(record: EpochRecord, best: bool) -> list[Text]:
 
 
 class EpochLog(DataTable):
-    """Per-epoch losses and accuracies of the shown run; `*` marks the best valid epoch."""
+    """Per-epoch losses and accuracies of the shown run; `*` marks the best valid epoch,
+    `!` (and yellow) an epoch whose diagnostics warned (the status line says what)."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, header_height=2, cell_padding=0, **kwargs)
         self._records: list[EpochRecord] = []
+        self._warned: set[int] = set()
         self._best = 0
         self.shown: Run | None = None
 
@@ -63,6 +68,7 @@ class EpochLog(DataTable):
         self.shown = run
         self.clear()
         self._records = []
+        self._warned = set()
         self._best = 0
         if run is not None:
             self.add_records(run.history, run.best_epoch)
@@ -72,7 +78,10 @@ class EpochLog(DataTable):
         at_end = self.cursor_row >= self.row_count - 1
         for record in records:
             self._records.append(record)
-            self.add_row(*_cells(record, record.epoch == best_epoch), key=str(record.epoch))
+            if warnings_for(self._records):
+                self._warned.add(record.epoch)
+            self.add_row(*_cells(record, record.epoch == best_epoch, record.epoch in self._warned),
+                         key=str(record.epoch))
         self.mark_best(best_epoch)
         if records and at_end:
             self.move_cursor(row=self.row_count - 1, animate=False)
@@ -85,6 +94,6 @@ class EpochLog(DataTable):
                 record = self._records[epoch - 1]
                 if record.epoch != epoch:
                     continue
-                for (key, _), cell in zip(COLUMNS, _cells(record, best)):
+                for (key, _), cell in zip(COLUMNS, _cells(record, best, epoch in self._warned)):
                     self.update_cell(str(epoch), key, cell)
         self._best = best_epoch
