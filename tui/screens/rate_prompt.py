@@ -37,7 +37,7 @@ class RatePrompt(ModalScreen[dict | None]):
                     yield Label(option.label, classes="rate-label")
                     yield Input(f"{self.current[name]:g}", validators=list(validators_for(option)),
                                 id=f"rate-{name}", classes="rate-input")
-            yield Label("applied from the next mini-batch; kept in the run's config.toml", id="rate-hint")
+            yield Label("from the next mini-batch; saved in config.toml", id="rate-hint")
             yield Label("", id="rate-error")
             with Horizontal(id="rate-buttons"):
                 yield Button("Apply", id="rate-apply", variant="primary", compact=True)
