@@ -30,6 +30,7 @@ class TrainConfig:
     data: str = "bundled"
     split: str = ""  # "" = the dataset's default split
     hidden: tuple[int, ...] = (1000,)
+    activation: str = "relu"  # of the hidden layers (core.options.ACTIVATIONS)
     epochs: int = 20
     optimizer: str = "momentum"
     lr: float = 0.05
@@ -44,6 +45,9 @@ class TrainConfig:
     reduction: str = "mean"
     l2: float = 0.0
     dropout: float = 0.0
+    # The gradient's targets are (1 - eps) * one-hot + eps / K; reported losses are the
+    # plain cross-entropy, so runs with and without smoothing compare.
+    label_smoothing: float = 0.0
     early_stop: int = 0  # patience in epochs; 0 = off
     min_delta: float = 0.0
     # Valid accuracy, not loss: on real data valid loss bottoms out epochs before valid
