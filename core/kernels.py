@@ -327,7 +327,7 @@ def smooth_backward(a: np.ndarray, da: np.ndarray, activation: str, noise: np.nd
                     bias_grad: np.ndarray | None) -> np.ndarray:
     """dZ = dA * f'(Z) [* M / (1 - p)] in place on `a` `(batch, n)`, the layer's
     activations A = f(Z) [* M / (1 - p)] from the forward; `da` `(batch, n)` is dA
-    (scratch, overwritten). f' from the activation itself: tanh 1 - f^2, sigmoid
+    (scratch: sigmoid overwrites it). f' from the activation itself: tanh 1 - f^2, sigmoid
     f (1 - f), where f = A (1 - p) on kept units (dropped ones are zeroed by M).
     `noise` is the dropout's 0/1 multiplier M or None (p = 0). If given,
     bias_grad <- sum_rows dZ `(n,)`; returns dZ (the array `a`).

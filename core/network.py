@@ -41,9 +41,11 @@ class _Workspace:
     z[l]: `(rows, n_{l+1})` pre-activations, overwritten by activations for hidden layers.
     mask[l]: `(rows, n_{l+1})` bool, for relu and leaky_relu after a training forward:
     Z > 0 (the unit active), and under dropout also kept (A > 0). Unused by tanh, sigmoid.
-    noise[l]: `(rows, n_{l+1})` uniform draws for dropout (only when dropout is used);
-    for activations other than relu it then holds the 0/1 multiplier M for backward.
-    scratch: flat, `rows * max(hidden)`: dA for tanh and sigmoid backward (else empty).
+    noise[l]: `(rows, n_{l+1})` uniform draws for dropout (only when dropout is used),
+    turned by the forward into the 0/1 multiplier M, which backward reads for tanh,
+    sigmoid and leaky_relu.
+    scratch: flat, `rows * max(hidden)`: dA for tanh and sigmoid backward (made by the
+    first such backward; None before and for other activations).
     What the last forward decided, for backward to read:
     ones_column: its inputs ended in ones (the first bias rode in the product).
     shift[l]: `(n_{l+1},)` or None: hidden layer l's buffer holds A - shift[l]
@@ -157,8 +159,6 @@ class Network:
             self._ws = ws
         if dropout and not ws.noise:
             ws.noise = [np.empty((ws.rows, n), dtype=self.dtype) for n in self.sizes[1:-1]]
-        if self.activation in ("tanh", "sigmoid") and ws.scratch is None and self.hidden:
-            ws.scratch = np.empty(ws.rows * max(self.hidden), dtype=self.dtype)
         return ws
 
     # -- passes -------------------------------------------------------------
@@ -338,6 +338,8 @@ class Network:
             bias_grad = None if l == 1 and ws.ones_column else self.grad_biases[l - 1]
             if self.activation in ("tanh", "sigmoid"):
                 # Their derivative needs A_prev itself: dA_prev goes to scratch.
+                if ws.scratch is None:
+                    ws.scratch = np.empty(ws.rows * max(self.hidden), dtype=self.dtype)
                 da = ws.scratch[: a_prev.size].reshape(a_prev.shape)
                 np.matmul(dz, self.weights[l].T, out=da)
                 noise = ws.noise[l - 1][:n] if ws.dropout > 0 else None
