@@ -136,7 +136,8 @@ class Checkpoint:
     def network(self, best: bool = False) -> Network:
         """The file's own weights (the last epoch's in model.npz), or with `best` the best
         epoch's."""
-        net = Network(self.sizes, dtype=self.config.dtype, init=self.config.init)
+        # Files from before activations existed have none in their config: relu, the default.
+        net = Network(self.sizes, dtype=self.config.dtype, init=self.config.init, activation=self.config.activation)
         net.load_state(self.best_params if best and self.best_params else self.params)
         return net
 

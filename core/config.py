@@ -31,6 +31,7 @@ class TrainConfig:
     data: str = "bundled"
     split: str = ""  # "" = the dataset's default split
     hidden: tuple[int, ...] = (1000,)
+    activation: str = "relu"  # of the hidden layers (core.options.ACTIVATIONS)
     epochs: int = 20
     optimizer: str = "momentum"
     lr: float = 0.05
@@ -46,6 +47,9 @@ class TrainConfig:
     l2: float = 0.0
     dropout: float = 0.0
     augment: str = "none"  # "shift": random shifts of image inputs (core.augment)
+    # The gradient's targets are (1 - eps) * one-hot + eps / K; reported losses are the
+    # plain cross-entropy, so runs with and without smoothing compare.
+    label_smoothing: float = 0.0
     early_stop: int = 0  # patience in epochs; 0 = off
     min_delta: float = 0.0
     # Valid accuracy, not loss: on real data valid loss bottoms out epochs before valid
@@ -84,7 +88,15 @@ class TrainConfig:
         """A short one-line summary for tables and titles."""
         batch = "full" if self.batch_size == 0 else str(self.batch_size)
         hidden = ",".join(map(str, self.hidden))
-        return f"hidden {hidden} | {self.optimizer} lr {self.lr:g} | batch {batch} | {self.dtype}"
+        extras = [self.activation] if self.activation != "relu" else []
+        if self.label_smoothing:
+            extras.append(f"smoothing {self.label_smoothing:g}")
+        if self.augment != "none":
+            extras.append(f"augment {self.augment}")
+        if self.schedule != "constant":
+            extras.append(self.schedule)
+        tail = "".join(f" | {e}" for e in extras)
+        return f"hidden {hidden} | {self.optimizer} lr {self.lr:g} | batch {batch} | {self.dtype}{tail}"
 
 
 # The assignment: hidden 1000, 200 epochs, full batch, lr 1e-5 on the gradient of the

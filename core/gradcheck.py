@@ -26,30 +26,42 @@ def gradient_check(
     l2: float = 0.0,
     eps: float = 1e-6,
     ones_column: bool = True,
+    activation: str = "relu",
+    dropout: float = 0.0,
+    label_smoothing: float = 0.0,
 ) -> list[GradCheckResult]:
     """Central differences (L(w + eps) - L(w - eps)) / 2 eps against backprop for every
-    entry of every parameter of a small random float64 network (no dropout).
+    entry of every parameter of a small random float64 network with hidden layers of
+    `activation`.
 
     With `ones_column` (the default) the inputs carry the ones column the trainer feeds
-    (see `core.network`); without, the plain `(batch, n_in)` form."""
+    (see `core.network`); without, the plain `(batch, n_in)` form. With `dropout` p > 0
+    every pass draws the same mask (a generator reseeded each time), so L is a smooth
+    function of the weights. With `label_smoothing` eps, L is the cross-entropy against
+    the smoothed targets (1 - eps) * one-hot + eps / K, whose gradient backprop gives."""
     rng = np.random.default_rng(seed)
-    net = Network((n_in, *hidden, n_out), dtype="float64", init="xavier", rng=rng)
+    net = Network((n_in, *hidden, n_out), dtype="float64", init="xavier", rng=rng, activation=activation)
     for b in net.biases:  # non-zero biases so their gradient is exercised off the origin
         b[:] = rng.standard_normal(b.shape) * 0.1
     X = rng.standard_normal((batch, n_in))
     if ones_column:
         X = with_ones_column(X, "float64")
     y = rng.integers(0, n_out, size=batch)
+    targets = np.full((batch, n_out), label_smoothing / n_out)
+    targets[np.arange(batch), y] += 1 - label_smoothing
+
+    def stream() -> np.random.Generator | None:
+        return np.random.default_rng(seed + 1) if dropout else None
 
     def loss() -> float:
-        logits = net.forward(X).copy()
+        logits = net.forward(X, dropout=dropout, rng=stream(), train=bool(dropout)).copy()
         shifted = logits - logits.max(axis=1, keepdims=True)
         logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        total = -logp[np.arange(batch), y].sum()
+        total = -(targets * logp).sum()
         data = total / batch if reduction == "mean" else total
         return data + 0.5 * l2 * sum(float((w * w).sum()) for w in net.weights)
 
-    net.train_batch(X, y, reduction=reduction, l2=l2)
+    net.train_batch(X, y, reduction=reduction, l2=l2, dropout=dropout, rng=stream(), label_smoothing=label_smoothing)
     analytic = [g.copy() for g in net.grads]
     results = []
     for name, p, g in zip(net.param_names(), net.params, analytic):

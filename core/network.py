@@ -1,4 +1,5 @@
-"""A fully connected network: ReLU hidden layers, softmax output, cross-entropy.
+"""A fully connected network: ReLU (or tanh, sigmoid, leaky ReLU) hidden layers, softmax
+output, cross-entropy.
 
 The maths is that of `core.reference` (the handout's forward and backward passes,
 written plainly); this class computes the same numbers fast, with the kernels of
@@ -13,6 +14,9 @@ weights and bias live in one `(n_in + 1, n_1)` array, so the bias then rides in 
 matrix products, forward and backward, instead of costing a pass over the hidden
 activations each way. The trainer feeds its data that way; plain `(batch, n_in)`
 inputs give the same results.
+
+ReLU has the fast path (the bias folding of `kernels.relu_shifted`, the fused product of
+`kernels.relu_then_product`); the other activations run one in-place kernel each way.
 """
 
 from __future__ import annotations
@@ -25,9 +29,9 @@ from . import kernels
 from .kernels import FUSE_MAX_WIDTH, softmax_ce_inplace, with_ones_column
 from .maths import softmax
 
-__all__ = ["DTYPES", "INITS", "Network", "with_ones_column"]
+__all__ = ["ACTIVATIONS", "DTYPES", "INITS", "Network", "with_ones_column"]
 
-from .options import DTYPES, INITS  # noqa: F401 - the choices live in core.options
+from .options import ACTIVATIONS, DTYPES, INITS  # noqa: F401 - the choices live in core.options
 
 
 @dataclass
@@ -35,8 +39,13 @@ class _Workspace:
     """Reusable buffers for up to `rows` samples.
 
     z[l]: `(rows, n_{l+1})` pre-activations, overwritten by activations for hidden layers.
-    mask[l]: `(rows, n_{l+1})` bool, where the hidden activation is non-zero.
-    noise[l]: `(rows, n_{l+1})` uniform draws for dropout (only when dropout is used).
+    mask[l]: `(rows, n_{l+1})` bool, for relu and leaky_relu after a training forward:
+    Z > 0 (the unit active), and under dropout also kept (A > 0). Unused by tanh, sigmoid.
+    noise[l]: `(rows, n_{l+1})` uniform draws for dropout (only when dropout is used),
+    turned by the forward into the 0/1 multiplier M, which backward reads for tanh,
+    sigmoid and leaky_relu.
+    scratch: flat, `rows * max(hidden)`: dA for tanh and sigmoid backward (made by the
+    first such backward; None before and for other activations).
     What the last forward decided, for backward to read:
     ones_column: its inputs ended in ones (the first bias rode in the product).
     shift[l]: `(n_{l+1},)` or None: hidden layer l's buffer holds A - shift[l]
@@ -48,13 +57,15 @@ class _Workspace:
     z: list[np.ndarray]
     mask: list[np.ndarray]
     noise: list[np.ndarray] = field(default_factory=list)
+    scratch: np.ndarray | None = None
     shift: list[np.ndarray | None] = field(default_factory=list)
     ones_column: bool = False
     dropout: float = 0.0
 
 
 class Network:
-    """Dense layers `sizes[0] -> ... -> sizes[-1]`; ReLU between, softmax at the end."""
+    """Dense layers `sizes[0] -> ... -> sizes[-1]`; `activation` (relu unless told) between,
+    softmax at the end."""
 
     def __init__(
         self,
@@ -62,11 +73,15 @@ class Network:
         dtype: str = "float32",
         init: str = "xavier",
         rng: np.random.Generator | None = None,
+        activation: str = "relu",
     ):
         if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
             raise ValueError(f"layer sizes must be positive, got {sizes}")
         if init not in INITS:
             raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+        self.activation = activation
         self.sizes = tuple(int(s) for s in sizes)
         self.dtype = np.dtype(dtype)
         rng = rng if rng is not None else np.random.default_rng(0)
@@ -162,8 +177,9 @@ class Network:
         """Logits `(batch, n_out)` for inputs `X` `(batch, n_in)`, or `(batch, n_in + 1)`
         ending in a column of ones (`with_ones_column`).
 
-        Per layer Z = A_prev @ W + b, and A = relu(Z) for hidden layers (`reference.forward`).
-        With `train`, the ReLU masks are kept for `backward`, and with `dropout` p > 0
+        Per layer Z = A_prev @ W + b, and A = f(Z) for hidden layers, f the network's
+        activation (`reference.forward`). With `train`, the masks (relu, leaky_relu) are
+        kept for `backward`, and with `dropout` p > 0
         each hidden unit is kept with probability 1 - p and scaled by 1/(1-p) (inverted
         dropout), so evaluation needs no rescaling. The returned array is a view into a
         reused buffer: copy it if you keep it past the next call.
@@ -201,10 +217,13 @@ class Network:
 
     def _activate(self, l: int, z: np.ndarray, b: np.ndarray | None, ws: _Workspace, train: bool,
                   rng: np.random.Generator | None) -> bool:
-        """A = relu(Z + b) for hidden layer l in its buffer `z` `(batch, n)` (`b` None when Z
+        """A = f(Z + b) for hidden layer l in its buffer `z` `(batch, n)` (`b` None when Z
         holds it), through one kernel; True if that kernel also formed layer l+1's product."""
         n = z.shape[0]
         mask = ws.mask[l][:n] if train else None
+        if self.activation != "relu":
+            self._activate_other(l, z, b, ws, mask, rng)
+            return False
         if ws.dropout > 0:
             kernels.relu_dropout(z, b, ws.dropout, rng, ws.noise[l][:n], mask)
             return False
@@ -217,6 +236,20 @@ class Network:
         else:
             kernels.relu_shifted(z, b, mask)
         return False
+
+    def _activate_other(self, l: int, z: np.ndarray, b: np.ndarray | None, ws: _Workspace,
+                        mask: np.ndarray | None, rng: np.random.Generator | None) -> None:
+        """`_activate` for tanh, sigmoid and leaky_relu: the activation in place, then dropout."""
+        n = z.shape[0]
+        if self.activation == "leaky_relu":
+            # Under dropout the mask is taken after it (A > 0), as relu's.
+            kernels.leaky_relu_inplace(z, b, None if ws.dropout > 0 else mask)
+        else:
+            kernels.smooth_inplace(z, b, self.activation)
+        if ws.dropout > 0:
+            kernels.dropout_inplace(z, ws.dropout, rng, ws.noise[l][:n])
+            if mask is not None and self.activation == "leaky_relu":
+                np.greater(z, 0, out=mask)
 
     def _has_ones_column(self, X: np.ndarray) -> bool:
         """True for `(batch, n_in + 1)` inputs ending in ones, False for `(batch, n_in)`."""
@@ -239,13 +272,16 @@ class Network:
         rng: np.random.Generator | None = None,
         grad_scale: float = 1.0,
         primed: tuple[float, int] | None = None,
+        label_smoothing: float = 0.0,
     ) -> tuple[float, int]:
         """Forward and backward on one batch; fills `grads` (times `grad_scale`, see
         `backward`). Returns (loss sum, correct).
 
         `X` is `(batch, n_in)` or, ending in ones, `(batch, n_in + 1)` (as in `forward`);
         `y` `(batch,)` integer labels. The loss sum is the data cross-entropy summed over
-        the batch (the L2 term is not included). `primed` is what `prime(X, y)` returned
+        the batch against the true labels (the L2 term is not included, nor is label
+        smoothing: only the gradient uses the smoothed targets, so reported losses of
+        runs with and without it compare). `primed` is what `prime(X, y)` returned
         at these very weights, with no forward pass since: the forward is then skipped.
         """
         if primed is None:
@@ -254,7 +290,7 @@ class Network:
         else:
             loss_sum, correct = primed
         if np.isfinite(loss_sum):
-            self.backward(X, y, reduction=reduction, l2=l2, grad_scale=grad_scale)
+            self.backward(X, y, reduction=reduction, l2=l2, grad_scale=grad_scale, label_smoothing=label_smoothing)
         return loss_sum, correct
 
     def prime(self, X: np.ndarray, y: np.ndarray) -> tuple[float, int]:
@@ -272,14 +308,18 @@ class Network:
         reduction: str = "mean",
         l2: float = 0.0,
         grad_scale: float = 1.0,
+        label_smoothing: float = 0.0,
     ) -> None:
-        """Backpropagate from the softmax probabilities, ReLU masks and decisions (ones
-        column, dropout, shifts) that the preceding `forward(X, train=True)` left in the
-        workspace (`train_batch` does both). `X` and `y` `(batch,)` as given to it.
+        """Backpropagate from the softmax probabilities, masks, activations and decisions
+        (ones column, dropout, shifts) that the preceding `forward(X, train=True)` left in
+        the workspace (`train_batch` does both). `X` and `y` `(batch,)` as given to it.
 
-        dL/dO = (P - Y) / N for the mean (P - Y for the sum); then per layer
+        dL/dO = (P - Y) / N for the mean (P - Y for the sum), Y the one-hot targets or
+        with `label_smoothing` eps > 0 the smoothed (1 - eps) * Y + eps / K; then per layer
         dW = A_prev.T @ dZ, db = sum_rows dZ, dA_prev = dZ @ W.T, and through ReLU (and
-        dropout) dZ_prev = dA_prev * mask / (1 - p) (`reference.backward`). The gradient
+        dropout) dZ_prev = dA_prev * mask / (1 - p) (`reference.backward`); leaky ReLU
+        passes s * dA_prev where the mask is off, tanh multiplies by 1 - A^2 and sigmoid
+        by A (1 - A), from the stored activations A. The gradient
         with respect to the input `X` is never formed. L2 adds l2 * W to each dW
         (weights only, not biases). Every gradient comes multiplied by `grad_scale`,
         folded into dL/dO at no cost (the optimizer's learning rate, see
@@ -288,7 +328,10 @@ class Network:
         n = X.shape[0]
         ws = self._ws
         factor = grad_scale / n if reduction == "mean" else grad_scale
-        dz = kernels.ce_grad_inplace(ws.z[-1][:n], y, factor)
+        if label_smoothing:
+            dz = kernels.ce_grad_smoothed_inplace(ws.z[-1][:n], y, factor, label_smoothing)
+        else:
+            dz = kernels.ce_grad_inplace(ws.z[-1][:n], y, factor)
         np.sum(dz, axis=0, out=self.grad_biases[-1])
         scale = 1.0 / (1.0 - ws.dropout) if ws.dropout > 0 else 1.0
         for l in range(self.n_layers - 1, -1, -1):
@@ -296,10 +339,23 @@ class Network:
             self._weight_gradient(l, a_prev, dz, ws, l2 * grad_scale)
             if l == 0:
                 return
-            # A_prev is no longer needed once dW is formed: its buffer takes dA_prev.
-            np.matmul(dz, self.weights[l].T, out=a_prev)
             # With a ones column, layer 0's product forms db0 itself (below).
             bias_grad = None if l == 1 and ws.ones_column else self.grad_biases[l - 1]
+            if self.activation in ("tanh", "sigmoid"):
+                # Their derivative needs A_prev itself: dA_prev goes to scratch.
+                if ws.scratch is None:
+                    ws.scratch = np.empty(ws.rows * max(self.hidden), dtype=self.dtype)
+                da = ws.scratch[: a_prev.size].reshape(a_prev.shape)
+                np.matmul(dz, self.weights[l].T, out=da)
+                noise = ws.noise[l - 1][:n] if ws.dropout > 0 else None
+                dz = kernels.smooth_backward(a_prev, da, self.activation, noise, ws.dropout, bias_grad)
+                continue
+            # A_prev is no longer needed once dW is formed: its buffer takes dA_prev.
+            np.matmul(dz, self.weights[l].T, out=a_prev)
+            if self.activation == "leaky_relu":
+                noise = ws.noise[l - 1][:n] if ws.dropout > 0 else None
+                dz = kernels.leaky_relu_backward(a_prev, ws.mask[l - 1][:n], noise, scale, bias_grad)
+                continue
             dz = kernels.relu_backward(a_prev, ws.mask[l - 1][:n], scale, bias_grad)
 
     def _weight_gradient(self, l: int, a_prev: np.ndarray, dz: np.ndarray, ws: _Workspace, l2: float) -> None:

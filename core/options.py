@@ -14,6 +14,10 @@ DTYPES = ("float32", "float64")
 INITS = ("xavier", "he")
 OPTIMIZERS = ("momentum", "nesterov", "adam", "sgd", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine", "plateau")
+# Hidden-layer activations. leaky_relu is max(z, LEAKY_SLOPE * z): the slope below zero
+# is this one constant (core.maths, core.kernels and the help text read it from here).
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
+LEAKY_SLOPE = 0.01
 
 AUGMENTS = ("none", "shift")
 
@@ -125,6 +129,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("split", "text", "--split", "TRAIN,VALID", "counts or fractions for train and valid; the rest is test", "Split"),
     Option("hidden", "sizes", "--hidden", "SIZES", "hidden layer sizes, e.g. 1000 or 512,256", "Hidden",
            minimum=1, maximum=MAX_HIDDEN),
+    Option("activation", "choice", "--activation", "NAME",
+           f"hidden-layer activation: relu | tanh | sigmoid | leaky_relu (slope {LEAKY_SLOPE:g} below 0)", "Activation",
+           choices=ACTIVATIONS),
     Option("epochs", "int", "--epochs", "N", "number of epochs", "Epochs", minimum=1, maximum=MAX_EPOCHS),
     Option("optimizer", "choice", "--optimizer", "NAME", "momentum | nesterov | adam | sgd | rmsprop", "Optimizer",
            choices=OPTIMIZERS),
@@ -154,6 +161,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("augment", "choice", "--augment", "none|shift",
            "image data: shift each training image by up to 2 pixels at random, per batch", "Augment",
            choices=AUGMENTS),
+    Option("label_smoothing", "float", "--label-smoothing", "X",
+           "train against (1 - X) * one-hot + X / classes; reported losses stay the plain cross-entropy",
+           "Smoothing", minimum=0, maximum=1, max_inclusive=False),
     Option("early_stop", "int", "--early-stop", "PATIENCE", "stop after PATIENCE epochs without improvement (0: off)",
            "Patience", minimum=0, maximum=MAX_EPOCHS),
     Option("min_delta", "float", "--min-delta", "X", "smallest change that counts as an improvement", minimum=0),

@@ -113,7 +113,7 @@ class Trainer:
         # The network first: its temporaries are gone before the data is copied, which
         # keeps them out of the peak while the caller's original still exists.
         sizes = (data.n_features, *config.hidden, data.n_classes)
-        self.network = Network(sizes, dtype=config.dtype, init=config.init, rng=self.rng)
+        self.network = Network(sizes, dtype=config.dtype, init=config.init, rng=self.rng, activation=config.activation)
         self.optimizer: Optimizer = make_optimizer(config.optimizer, config.lr, config.momentum, config.v0)
         self.optimizer.setup(self.network.params)
 
@@ -163,7 +163,7 @@ class Trainer:
         self._reuse_clean_pass = (self.train_eval and self.batch_size == n and config.dropout == 0
                                   and self._shifter is None)
         self._primed: tuple[int, tuple[float, int]] | None = None  # (network.forwards, figures)
-        self._probe = EpochProbe(self.network)
+        self._probe = EpochProbe(self.network, config.activation)
         # The probed step (core.diagnostics): the last full-size batch of an epoch.
         self._probe_start = (n // self.batch_size - 1) * self.batch_size
 
@@ -217,7 +217,8 @@ class Trainer:
         the run restores them, else `self.network` itself (the training state)."""
         if not (self.restores_best and self.best_epoch):
             return self.network
-        net = Network(self.network.sizes, dtype=self.network.dtype, init=self.config.init)
+        net = Network(self.network.sizes, dtype=self.network.dtype, init=self.config.init,
+                      activation=self.network.activation)
         net.load_state(dict(zip(self.network.param_names(), self.best_params)))
         return net
 
@@ -313,7 +314,7 @@ class Trainer:
             # rule allows, which saves the optimizer a pass over every weight.
             batch_loss, batch_correct = net.train_batch(
                 x, y, reduction=cfg.reduction, l2=cfg.l2, dropout=cfg.dropout, rng=self.rng,
-                grad_scale=self.optimizer.grad_scale, primed=primed,
+                grad_scale=self.optimizer.grad_scale, primed=primed, label_smoothing=cfg.label_smoothing,
             )
             if not np.isfinite(batch_loss):
                 return self._diverged(f"loss became {batch_loss} in epoch {self.epoch + 1}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from core.options import ACTIVATIONS
+
 from .options import add_train_options
 
 EXIT_USAGE = 2
@@ -55,6 +57,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("gradcheck", help="finite differences against backprop, in float64")
     p.add_argument("--hidden", default="8,6", metavar="SIZES", help="hidden sizes of the test network (default 8,6)")
     p.add_argument("--seed", default="0", metavar="N")
+    p.add_argument("--activation", default="relu", choices=ACTIVATIONS, help="hidden-layer activation (default relu)")
 
     p = sub.add_parser("bench", help="time an epoch against the BLAS bound")
     p.add_argument("--n", type=int, default=10000, metavar="N", help="training images (default 10000)")

@@ -163,10 +163,23 @@ def test_the_course_runs_large_steps_are_warned_of():
     assert not any("update ratio" in w for w in quiet)
 
 
-def test_tanh_like_activations_have_no_dead_units():
-    # Without ReLU there is no dead state: the column is NaN, not 0.
-    config = TrainConfig(hidden=(6,), epochs=1, batch_size=16, lr=0.1).validate()
-    trainer = Trainer(config, make_dataset())
-    trainer._probe.track_dead = False
-    record = next(trainer.run())
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_tanh_like_activations_have_no_dead_units(activation):
+    # Without ReLU there is no dead state: the column is NaN, not 0 (nor the unused mask).
+    config = TrainConfig(hidden=(6,), epochs=1, batch_size=16, lr=0.1, activation=activation).validate()
+    record = next(Trainer(config, make_dataset()).run())
     assert math.isnan(record.diagnostics["h0_dead"])
+    assert math.isfinite(record.diagnostics["W0_update_ratio"])
+
+
+def test_leaky_relu_units_count_as_dead_when_never_positive(monkeypatch):
+    config = TrainConfig(hidden=(10,), epochs=1, batch_size=0, lr=0.05, activation="leaky_relu").validate()
+    original = Network.__init__
+
+    def with_dead_units(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.weights[0][:, :4] = -5.0
+
+    monkeypatch.setattr(Network, "__init__", with_dead_units)
+    record = next(Trainer(config, make_dataset()).run())
+    assert record.diagnostics["h0_dead"] >= 0.4

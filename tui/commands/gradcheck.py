@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     if seed < 0:
         raise UserError(f"--seed: must be non-negative (got {seed})")
     worst = 0.0
-    for r in gradient_check(hidden=hidden, seed=seed):
+    for r in gradient_check(hidden=hidden, seed=seed, activation=args.activation):
         print(f"{r.name:>4}  relative error {r.rel_error:.3e}")
         worst = max(worst, r.rel_error)
     print(f"max relative error: {worst:.3e}")

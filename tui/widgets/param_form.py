@@ -100,8 +100,9 @@ def field_spec(option: Option) -> FieldSpec:
 
 # The form's rows, in the order shown; each option's label, limits and help come from core.options.
 FORM_ORDER = (
-    "data", "split", "preset", "hidden", "optimizer", "lr", "momentum", "schedule", "batch_size", "epochs",
-    "reduction", "l2", "dropout", "augment", "early_stop", "monitor", "restore_best", "train_eval", "seed", "dtype",
+    "data", "split", "preset", "hidden", "activation", "optimizer", "lr", "momentum", "schedule", "batch_size",
+    "epochs", "reduction", "l2", "dropout", "label_smoothing", "augment", "early_stop", "monitor", "restore_best",
+    "train_eval", "seed", "dtype",
 )
 FIELDS: tuple[FieldSpec, ...] = tuple(
     FieldSpec("preset", "Preset", kind="select", options=tuple(PRESETS),
