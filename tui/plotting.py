@@ -25,23 +25,31 @@ LOSS_LABEL = "cross-entropy loss (mean per sample)"
 def collect_runs(paths) -> list:
     """RunRecords from run folders and sweep folders (a sweep gives its complete runs,
     in its manifest's order). One-line UserError/RunError for anything else."""
-    from core.run_index import find_runs
     from core.runs import read_run
 
     runs = []
     for text in paths:
-        path = Path(text)
-        if not path.exists():
-            raise UserError(f"{path}: no such folder")
-        if not path.is_dir():
-            raise UserError(f"{path}: not a folder (give a run folder or a sweep folder)")
-        folders = find_runs(path)
-        if not folders and (path / "sweep.json").is_file():
-            raise UserError(f"{path}: the sweep has no complete runs yet")
-        if not folders:
-            read_run(path)  # raises "not a run folder"
-        runs += [read_run(f) for f in folders]
+        runs += [read_run(f) for f in run_folders(Path(text))]
     return runs
+
+
+def run_folders(path: Path) -> list[Path]:
+    """The run folders of a run folder ([path]) or of a sweep folder; one-line
+    UserError/RunError for a missing folder, a file, a sweep with no complete run yet
+    or a folder that holds no run."""
+    from core.run_index import find_runs
+    from core.runs import read_run
+
+    if not path.exists():
+        raise UserError(f"{path}: no such folder")
+    if not path.is_dir():
+        raise UserError(f"{path}: not a folder (give a run folder or a sweep folder)")
+    folders = find_runs(path)
+    if not folders and (path / "sweep.json").is_file():
+        raise UserError(f"{path}: the sweep has no complete runs yet")
+    if not folders:
+        read_run(path)  # raises "not a run folder"
+    return folders
 
 
 def parse_sets(text: str | None, several: bool) -> tuple[str, ...]:

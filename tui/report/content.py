@@ -65,21 +65,14 @@ class SweepFacts:
 def gather(path: str | Path) -> RunFacts | SweepFacts:
     """The facts of a run folder or a sweep folder; one-line UserError/RunError for
     anything else (a missing folder, a file, a folder of no runs, a corrupt history)."""
-    from core.run_index import find_runs
     from core.runs import read_run
 
+    from ..plotting import run_folders
+
     folder = Path(path)
-    if not folder.exists():
-        raise UserError(f"{folder}: no such folder")
-    if not folder.is_dir():
-        raise UserError(f"{folder}: not a folder (give a run folder or a sweep folder)")
-    found = find_runs(folder)
+    found = run_folders(folder)
     if found == [folder]:
         return run_facts(read_run(folder))
-    if not found:
-        if (folder / "sweep.json").is_file():
-            raise UserError(f"{folder}: the sweep has no complete runs yet")
-        read_run(folder)  # raises "not a run folder (no history.json)"
     return sweep_facts(folder, [read_run(f) for f in found])
 
 
