@@ -37,9 +37,7 @@ from .datasets import Dataset
 from .diagnostics import EpochProbe, NullProbe, is_column
 from .network import Network, with_ones_column
 from .optimizers import Optimizer, make_optimizer
-from .events import EVENT_NAMES, HAS_MOMENTUM, in_epoch, latest_before
-from .options import BY_NAME
-from .schedules import learning_rate
+from .rates import Rates
 from .states import FINAL_STATES, RunState
 
 # The states a run can be in (core.states), under the names the callers know.
@@ -140,9 +138,7 @@ class Trainer:
         self.message = ""
         self.loss_limit = DIVERGENCE_FACTOR * max(1.0, float(np.log(data.n_classes)))
 
-        self._requests: list[tuple[str, float]] = []  # request_change's, for the next batch
-        self._requests_lock = threading.Lock()
-        self._live_events: tuple = ()  # the events request_change added in this epoch
+        self.rates = Rates(self.config, self.optimizer)
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -279,10 +275,8 @@ class Trainer:
     def _train_epoch(self) -> EpochRecord | None:
         cfg = self.config
         net = self.network
-        self._set_epoch_rates()
-        changes = in_epoch(cfg.events, self.epoch + 1)
+        self.rates.start_epoch(self.epoch + 1, self.history)
         self._take_snapshot()
-        self._live_events = ()
         started = time.perf_counter()
         paused_for = 0.0
         n = len(self.y_train)
@@ -303,11 +297,7 @@ class Trainer:
                 self.message = f"stopped after epoch {self.epoch}"
                 return None
             # After the pause: a change made while paused applies to this very batch.
-            if self._requests:
-                self._take_requests(index, changes)
-            if changes and index in changes:
-                for event in changes.pop(index):
-                    self._apply(event)
+            self.rates.before_batch(index)
             x, y = self._batch(order, start)
             primed = self._take_primed()
             # The backward pass folds the learning rate into the gradients where the
@@ -359,51 +349,11 @@ class Trainer:
             diagnostics=probe.finish(net),
         )
 
-    # -- rates and changes made while training (core.events) ---------------------
     def request_change(self, name: str, value: float) -> None:
         """Set the learning rate or momentum from the next mini-batch on (from any
-        thread); recorded in `config.events`, so a rerun replays it. ValueError, one
-        line, for a bad name or value."""
-        if name not in EVENT_NAMES:
-            raise ValueError(f"can change {' or '.join(EVENT_NAMES)}, not {name!r}")
-        if name == "momentum" and self.config.optimizer not in HAS_MOMENTUM:
-            raise ValueError(f"momentum: the {self.config.optimizer} optimizer has none to change")
-        why = BY_NAME[name].problem(value)
-        if why:
-            raise ValueError(f"{name} {why} (got {value!r})")
-        with self._requests_lock:
-            self._requests.append((name, float(value)))
-
-    def _take_requests(self, index: int, changes: dict) -> None:
-        """Turn pending requests into events of this epoch at batch `index`."""
-        with self._requests_lock:
-            requests, self._requests = self._requests, []
-        new = tuple((self.epoch + 1, index, name, value) for name, value in requests)
-        self.config.events = self.config.events + new
-        self._live_events += new
-        changes.setdefault(index, []).extend(new)
-
-    def _apply(self, event) -> None:
-        _, _, name, value = event
-        if name == "lr":
-            self.optimizer.lr = value
-        else:
-            self.optimizer.momentum = value
-
-    def _set_epoch_rates(self) -> None:
-        """The rate (and momentum) an epoch starts with: the schedule's, from the latest
-        change of an earlier epoch on (core.events). With the constant schedule and no
-        changes the rate is left as it is, so a rate set on the optimizer holds."""
-        cfg, epoch = self.config, self.epoch + 1
-        if cfg.schedule != "constant" or cfg.events:
-            rate = learning_rate(cfg, epoch, self.history)
-            last = latest_before(cfg.events, "lr", epoch)
-            if last is not None:
-                rate *= last[3] / learning_rate(cfg, last[0], self.history)
-            self.optimizer.lr = rate
-        if any(e[2] == "momentum" for e in cfg.events):
-            last = latest_before(cfg.events, "momentum", epoch)
-            self.optimizer.momentum = cfg.momentum if last is None else last[3]
+        thread); recorded in `config.events`, so a rerun replays it (core.rates).
+        ValueError, one line, for a bad name or value."""
+        self.rates.request(name, value)
 
     def _take_primed(self) -> tuple[float, int] | None:
         """The figures of the last clean pass if its workspace is still untouched."""
@@ -478,9 +428,7 @@ class Trainer:
     def _restore_snapshot(self) -> None:
         self._primed = None
         # Changes made in the epoch rolled back never shaped a completed epoch.
-        if self._live_events:
-            self.config.events = tuple(e for e in self.config.events if e not in self._live_events)
-            self._live_events = ()
+        self.rates.roll_back()
         for p, keep in zip(self.network.params, self._snapshot_params):
             np.copyto(p, keep)
         self.optimizer.load_state(self._snapshot_opt)
