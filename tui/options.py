@@ -40,7 +40,7 @@ def _checker(option: Option, lists: bool):
 def add_train_options(parser: argparse.ArgumentParser, lists: bool = False) -> None:
     """Add every training option; with `lists`, each takes a comma list (for sweeps)."""
     group = parser.add_argument_group("training options" + (" (each takes a comma list)" if lists else ""))
-    group.add_argument("--preset", metavar="NAME", help="start from a preset: course (the assignment) or quick")
+    group.add_argument("--preset", metavar="NAME", help="start from a preset: course (the assignment), quick, or best (the best recipe for 28x28 images)")
     group.add_argument("--config", metavar="FILE.toml", help="read options from a TOML file (e.g. a run's config.toml)")
     for option in OPTIONS:
         text = _LIST_HELP.get(option.name, option.help) if lists else option.help

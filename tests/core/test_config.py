@@ -292,3 +292,11 @@ def test_describe():
     assert TrainConfig(hidden=(512, 256), batch_size=0, optimizer="adam", lr=0.001).describe() == (
         "hidden 512,256 | adam lr 0.001 | batch full | float32"
     )
+
+
+def test_best_preset_is_the_recipe_the_readme_reports():
+    config = build_config("best")
+    assert (config.optimizer, config.lr, config.hidden, config.epochs) == ("adam", 1e-3, (1000,), 60)
+    assert (config.schedule, config.warmup, config.dropout, config.label_smoothing, config.augment) == (
+        "cosine", 2, 0.2, 0.1, "shift")
+    assert (config.early_stop, config.monitor, config.restore_best) == (15, "valid_acc", True)

@@ -119,6 +119,14 @@ async def test_choosing_a_preset_fills_the_fields(tiny_npz):
         assert app.form.select("preset").value in PRESETS
         chosen = PRESETS[app.form.select("preset").value]
         assert app.form.config().hidden == tuple(chosen["hidden"])
+        # best sets every field of its recipe, its own patience included.
+        app.form.select("preset").value = "best"
+        await pilot.pause()
+        await pilot.pause()
+        config = app.form.config()
+        for name, value in PRESETS["best"].items():
+            assert getattr(config, name) == value, name
+        assert config.data == str(tiny_npz) and config.seed == 5
 
 
 @async_test

@@ -106,7 +106,7 @@ FORM_ORDER = (
 )
 FIELDS: tuple[FieldSpec, ...] = tuple(
     FieldSpec("preset", "Preset", kind="select", options=tuple(PRESETS),
-              tooltip="fill the fields from a preset: course (the assignment) or quick")
+              tooltip="fill the fields from a preset: course (the assignment), quick, or best (28x28 images)")
     if name == "preset" else field_spec(BY_NAME[name])
     for name in FORM_ORDER
 )
@@ -231,8 +231,10 @@ class ParamForm(VerticalScroll, can_focus=False):
             preset_select.clear()
 
     def apply_preset(self, preset: str) -> None:
-        """What `nntrain train --preset NAME` would use, keeping the data, split and seed."""
-        keep = {name: getattr(self._base, name) for name in ("data", "split", "seed", "early_stop")}
+        """What `nntrain train --preset NAME` would use, keeping the data, split and seed
+        (and the patience, unless the preset sets one)."""
+        kept = [n for n in ("data", "split", "seed", "early_stop") if n not in PRESETS[preset]]
+        keep = {name: getattr(self._base, name) for name in kept}
         try:
             keep.update(
                 {name: coerce(name, v) for name, v in self.values().items() if name in keep and v != ""}
