@@ -146,7 +146,9 @@ def coerce(name: str, value):
     default = getattr(TrainConfig(), name)
     try:
         if name == "events":
-            return events_from_items(value) if isinstance(value, (list, tuple)) else _not_a_list()
+            if not isinstance(value, (list, tuple)):
+                raise ValueError
+            return events_from_items(value)
         if name == "hidden":
             if isinstance(value, str):
                 value = [v for v in value.replace(" ", "").split(",") if v]
@@ -172,10 +174,6 @@ def coerce(name: str, value):
         return str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{name}: cannot read {value!r} as {type(default).__name__}") from None
-
-
-def _not_a_list():
-    raise ValueError
 
 
 def _to_int(value) -> int:

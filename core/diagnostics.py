@@ -149,7 +149,7 @@ def _conditions(history: Sequence) -> list[tuple[str, str]]:
         grad = d.get(f"W{l}_grad_norm", math.nan)
         earlier = [r.diagnostics.get(f"W{l}_grad_norm", math.nan) for r in history[:-1]]
         earlier = [g for g in earlier if math.isfinite(g)]
-        if not math.isfinite(grad) and f"W{l}_grad_norm" in d and not math.isnan(grad):
+        if math.isinf(grad):
             found.append((f"inf{l}", f"W{l} gradient norm is {grad}"))
         elif len(earlier) >= GRAD_HISTORY_MIN:
             median = float(np.median(earlier))

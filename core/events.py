@@ -71,11 +71,6 @@ def to_items(events: Sequence[Event]) -> list[dict]:
     return [{"epoch": e, "batch": b, name: v} for e, b, name, v in events]
 
 
-def describe(event: Event) -> str:
-    epoch, batch, name, value = event
-    return f"{name} set to {value:g} at epoch {epoch}, batch {batch}"
-
-
 def in_epoch(events: Sequence[Event], epoch: int) -> dict[int, list[Event]]:
     """The events of `epoch`, by batch index."""
     out: dict[int, list[Event]] = {}

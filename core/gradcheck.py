@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .kernels import with_ones_column
+from .maths import log_softmax, smoothed_targets
 from .network import Network
 
 
@@ -47,16 +48,13 @@ def gradient_check(
     if ones_column:
         X = with_ones_column(X, "float64")
     y = rng.integers(0, n_out, size=batch)
-    targets = np.full((batch, n_out), label_smoothing / n_out)
-    targets[np.arange(batch), y] += 1 - label_smoothing
+    targets = smoothed_targets(y, n_out, label_smoothing)
 
     def stream() -> np.random.Generator | None:
         return np.random.default_rng(seed + 1) if dropout else None
 
     def loss() -> float:
-        logits = net.forward(X, dropout=dropout, rng=stream(), train=bool(dropout)).copy()
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        logp = log_softmax(net.forward(X, dropout=dropout, rng=stream(), train=bool(dropout)))
         total = -(targets * logp).sum()
         data = total / batch if reduction == "mean" else total
         return data + 0.5 * l2 * sum(float((w * w).sum()) for w in net.weights)

@@ -114,6 +114,36 @@ def _zeros(n: int, dtype: np.dtype) -> np.ndarray:
     return row
 
 
+def _block_rows(n: int, itemsize: int) -> int:
+    """Rows of an `(rows, n)` block of about _FUSE_BYTES: it stays in cache between passes."""
+    return max(1, _FUSE_BYTES // max(1, n * itemsize))
+
+
+def dropout_inplace(z: np.ndarray, p: float, rng: np.random.Generator, noise: np.ndarray) -> None:
+    """A <- A * M / (1 - p) in place on the activations `z` `(batch, n)` (inverted
+    dropout: M keeps a unit with probability 1 - p), for every activation. `noise`
+    `(batch, n)` of z's dtype takes the draws (rng.random, row by row; a unit is kept
+    where its draw is below 1 - p) and keeps M as 1.0/0.0 for backward. Why fast: no
+    boolean-to-float conversion, the draws become the 0/1 multiplier in place."""
+    keep = 1.0 - p
+    rng.random(out=noise, dtype=noise.dtype)
+    np.less(noise, keep, out=noise)
+    z *= noise
+    z *= 1.0 / keep
+
+
+def _sweep(rows_fn, da: np.ndarray, bias_grad: np.ndarray | None) -> None:
+    """Run `rows_fn(lo, hi, want_sums)` over row blocks of `da` `(batch, n)` on the
+    rowsplit threads; with `bias_grad` `(n,)`, add the blocks' column sums into it in
+    row order, so a thread count always gives the same bits."""
+    want = bias_grad is not None
+    sums = rowsplit.shared().run(lambda lo, hi: rows_fn(lo, hi, want), *da.shape)
+    if want:
+        np.copyto(bias_grad, sums[0])
+        for part in sums[1:]:
+            bias_grad += part
+
+
 def _relu_floor(z: np.ndarray, floor: np.ndarray, cut, mask: np.ndarray | None) -> None:
     """z <- max(z, floor), and if given, mask <- z > cut (taken before the max); `floor`
     `(n,)`, `cut` `(n,)` or a scalar. The one loop behind every forward ReLU."""
@@ -145,7 +175,7 @@ def relu_then_product(z: np.ndarray, b: np.ndarray | None, mask: np.ndarray | No
         floor, cut = _zeros(z.shape[1], z.dtype), z.dtype.type(0)
     else:
         floor = cut = -b
-    step = max(1, _FUSE_BYTES // max(1, z.shape[1] * z.itemsize))
+    step = _block_rows(z.shape[1], z.itemsize)
     for lo in range(0, z.shape[0], step):
         zb = z[lo : lo + step]
         _relu_floor(zb, floor, cut, None if mask is None else mask[lo : lo + step])
@@ -156,18 +186,12 @@ def relu_dropout(z: np.ndarray, b: np.ndarray | None, p: float, rng: np.random.G
                  noise: np.ndarray, mask: np.ndarray) -> None:
     """A = relu(Z + b) * M / (1 - p) in place on `z` `(batch, n)` (inverted dropout: M
     keeps a unit with probability 1 - p), `b` `(n,)` or None when Z already holds it;
-    mask <- A > 0, which is ReLU's derivative times M. `noise` `(batch, n)` of z's dtype
-    is scratch for the draws: rng.random fills it row by row, unit kept where the draw
-    is below 1 - p. Why fast: no boolean-to-float conversion, the draws become the 0/1
-    multiplier in place."""
-    keep = 1.0 - p
-    rng.random(out=noise, dtype=noise.dtype)
-    np.less(noise, keep, out=noise)  # 1.0 where the unit is kept
+    mask <- A > 0, which is ReLU's derivative times M. `noise` `(batch, n)` as in
+    `dropout_inplace`."""
     if b is not None:
         z += b
     np.maximum(z, _zeros(z.shape[1], z.dtype), out=z)
-    z *= noise
-    z *= 1.0 / keep
+    dropout_inplace(z, p, rng, noise)
     # Dropped units are zeros of A like ReLU's, so A > 0 is the whole mask.
     np.greater(z, 0, out=mask)
 
@@ -179,12 +203,7 @@ def relu_backward(da: np.ndarray, mask: np.ndarray, scale: float, bias_grad: np.
     Why fast: the mask product and the bias gradient's column sums run in one sweep of
     row blocks on the rowsplit threads, each block summed while in cache; the blocks'
     sums are added in row order, so a thread count always gives the same bits."""
-    want = bias_grad is not None
-    sums = rowsplit.shared().run(lambda lo, hi: _relu_backward_rows(da[lo:hi], mask[lo:hi], scale, want), *da.shape)
-    if want:
-        np.copyto(bias_grad, sums[0])
-        for part in sums[1:]:
-            bias_grad += part
+    _sweep(lambda lo, hi, want: _relu_backward_rows(da[lo:hi], mask[lo:hi], scale, want), da, bias_grad)
     return da
 
 
@@ -215,11 +234,6 @@ def ce_grad_smoothed_inplace(p: np.ndarray, labels: np.ndarray, factor: float, e
 # leaky_relu keeps relu's mask (Z > 0, or A > 0 under dropout) and derives from it;
 # tanh and sigmoid need no mask: their derivatives follow from the activation itself,
 # 1 - A^2 and A (1 - A), which the layer's buffer still holds when backward reaches it.
-
-
-def _block_rows(n: int, itemsize: int) -> int:
-    """Rows of an `(rows, n)` block of about _FUSE_BYTES: it stays in cache between passes."""
-    return max(1, _FUSE_BYTES // max(1, n * itemsize))
 
 
 def leaky_relu_inplace(z: np.ndarray, b: np.ndarray | None, mask: np.ndarray | None) -> None:
@@ -265,30 +279,6 @@ def smooth_inplace(z: np.ndarray, b: np.ndarray | None, activation: str) -> None
             zb += 0.5
 
     rowsplit.shared().run(rows, *z.shape)
-
-
-def dropout_inplace(z: np.ndarray, p: float, rng: np.random.Generator, noise: np.ndarray) -> None:
-    """A <- A * M / (1 - p) in place on the activations `z` `(batch, n)` (inverted
-    dropout: M keeps a unit with probability 1 - p). The draws come from `rng` into
-    `noise` `(batch, n)` exactly as in `relu_dropout`, and `noise` keeps M as 1.0/0.0
-    for backward."""
-    keep = 1.0 - p
-    rng.random(out=noise, dtype=noise.dtype)
-    np.less(noise, keep, out=noise)
-    z *= noise
-    z *= 1.0 / keep
-
-
-def _sweep(rows_fn, da: np.ndarray, bias_grad: np.ndarray | None) -> None:
-    """Run `rows_fn(lo, hi, want_sums)` over row blocks of `da` `(batch, n)` on the
-    rowsplit threads; with `bias_grad` `(n,)`, add the blocks' column sums into it in
-    row order (as `relu_backward`: a thread count always gives the same bits)."""
-    want = bias_grad is not None
-    sums = rowsplit.shared().run(lambda lo, hi: rows_fn(lo, hi, want), *da.shape)
-    if want:
-        np.copyto(bias_grad, sums[0])
-        for part in sums[1:]:
-            bias_grad += part
 
 
 def leaky_relu_backward(da: np.ndarray, mask: np.ndarray, noise: np.ndarray | None, scale: float,

@@ -22,6 +22,7 @@ class Rates:
         self._live: tuple = ()  # the events requested in the current epoch
         self._changes: dict[int, list] = {}  # this epoch's events by batch index
         self._epoch = 0
+        self._at_start: tuple[float, float | None] | None = None  # (lr, momentum) as the epoch began
 
     def request(self, name: str, value: float) -> None:
         """Ask for `name` (lr or momentum) = `value` from the next mini-batch on (from any
@@ -52,6 +53,7 @@ class Rates:
         if any(e[2] == "momentum" for e in cfg.events):
             last = latest_before(cfg.events, "momentum", epoch)
             self.optimizer.momentum = cfg.momentum if last is None else last[3]
+        self._at_start = (self.optimizer.lr, getattr(self.optimizer, "momentum", None))
 
     def before_batch(self, index: int) -> None:
         """Apply what is due before batch `index`: pending requests (recorded as events
@@ -68,8 +70,12 @@ class Rates:
                 setattr(self.optimizer, "lr" if name == "lr" else "momentum", value)
 
     def roll_back(self) -> None:
-        """Forget the changes requested in an epoch that is being rolled back: they never
-        shaped a completed epoch."""
+        """Back to the epoch's start: its rate and momentum, and without the changes
+        requested in it, which never shaped a completed epoch."""
         if self._live:
             self.config.events = tuple(e for e in self.config.events if e not in self._live)
             self._live = ()
+        if self._at_start is not None:
+            self.optimizer.lr, momentum = self._at_start
+            if momentum is not None:
+                self.optimizer.momentum = momentum

@@ -423,16 +423,11 @@ class Trainer:
         for k, v in self.optimizer.state().items():
             np.copyto(self._snapshot_opt[k], v)
         self._snapshot_rng = self.rng.bit_generator.state
-        self._snapshot_rates = (self.optimizer.lr, getattr(self.optimizer, "momentum", None))
 
     def _restore_snapshot(self) -> None:
         self._primed = None
-        # Changes made in the epoch rolled back never shaped a completed epoch.
         self.rates.roll_back()
         for p, keep in zip(self.network.params, self._snapshot_params):
             np.copyto(p, keep)
         self.optimizer.load_state(self._snapshot_opt)
         self.rng.bit_generator.state = self._snapshot_rng
-        self.optimizer.lr, momentum = self._snapshot_rates
-        if momentum is not None:
-            self.optimizer.momentum = momentum

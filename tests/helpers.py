@@ -112,3 +112,16 @@ def assert_params_identical(a: list[np.ndarray], b: list[np.ndarray]) -> None:
         assert x.dtype == y.dtype, f"param {i}: dtype {x.dtype} != {y.dtype}"
         assert x.shape == y.shape, f"param {i}: shape {x.shape} != {y.shape}"
         assert x.tobytes() == y.tobytes(), f"param {i} differs (max |diff| {np.max(np.abs(x - y))})"
+
+
+def numeric_gradient(f, x: np.ndarray, h: float = 1e-6) -> np.ndarray:
+    """Central differences (f(x + h e_i) - f(x - h e_i)) / 2h of the scalar `f` at each
+    entry of `x` (any shape, float64): an independent check of an analytic gradient."""
+    numeric = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        numeric[i] = (f(up) - f(down)) / (2 * h)
+    return numeric
+
