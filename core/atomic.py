@@ -20,6 +20,11 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 
 
+def default_mode(folder: bool = False) -> int:
+    """The mode a plain open() (or, with `folder`, mkdir) gives a new file here."""
+    return (0o777 if folder else 0o666) & ~_UMASK
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path next to `path`; on success move it over `path`.
@@ -38,7 +43,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         try:
             mode = target.stat().st_mode & 0o777
         except FileNotFoundError:
-            mode = 0o666 & ~_UMASK
+            mode = default_mode()
         os.chmod(tmp_path, mode)
         yield tmp_path
         os.replace(tmp_path, target)

@@ -48,6 +48,17 @@ def columns(n_layers: int) -> tuple[str, ...]:
     return tuple(names)
 
 
+def key(quantity: str, layer: int) -> str:
+    """The key of `quantity` (norm, grad_norm, update_ratio or dead) for `layer`."""
+    return f"h{layer}_dead" if quantity == "dead" else f"W{layer}_{quantity}"
+
+
+def layer_count(diagnostics) -> int:
+    """Weight layers a record's diagnostics (keys) cover; 0 for none."""
+    layers = [int(k[1:].split("_")[0]) for k in diagnostics if k.startswith("W") and is_column(k)]
+    return 1 + max(layers) if layers else 0
+
+
 def is_column(name: str) -> bool:
     """Whether `name` is a diagnostic key (W3_norm, h0_dead, ...)."""
     head, _, tail = name.partition("_")
@@ -138,9 +149,9 @@ def _conditions(history: Sequence) -> list[tuple[str, str]]:
     """(key, text) for each condition the last record of `history` meets."""
     d = history[-1].diagnostics
     found = []
-    layers = sorted({int(k[1:].split("_")[0]) for k in d if k.startswith("W")})
+    n_layers = layer_count(d)
     previous = history[-2].diagnostics if len(history) > 1 else {}
-    for l in layers:
+    for l in range(n_layers):
         # Two epochs in a row: the first epochs of a good run may take one large step.
         ratio = d.get(f"W{l}_update_ratio", math.nan)
         if ratio > UPDATE_RATIO_WARN and previous.get(f"W{l}_update_ratio", math.nan) > UPDATE_RATIO_WARN:
@@ -156,7 +167,7 @@ def _conditions(history: Sequence) -> list[tuple[str, str]]:
             if median > 0 and grad > GRAD_EXPLODE_FACTOR * median:
                 found.append((f"grad{l}", f"W{l} gradient norm {grad:.3g} is {grad / median:.0f}x its median "
                               f"({median:.3g}): exploding gradients"))
-    for l in range(len(layers) - 1):
+    for l in range(n_layers - 1):
         dead = d.get(f"h{l}_dead", math.nan)
         if dead > DEAD_WARN:
             found.append((f"dead{l}", f"h{l}: {dead:.0%} of the units are dead (never active this epoch)"))

@@ -6,16 +6,12 @@ document turns them into percentages.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
 
-# Per-layer diagnostic columns (BRIEF / core.diagnostics.columns): W{l}_norm,
-# W{l}_grad_norm, W{l}_update_ratio for every weight layer, h{l}_dead for hidden ones.
-DIAGNOSTIC_KEY = re.compile(r"^(?:W(\d+)_(norm|grad_norm|update_ratio)|h(\d+)_(dead))$")
+# The diagnostics of a layer, as their keys end (core.diagnostics.columns).
 DIAGNOSTIC_QUANTITIES = ("norm", "grad_norm", "update_ratio", "dead")
 
 
@@ -51,7 +47,9 @@ class RunFacts:
     @property
     def layers(self) -> list[int]:
         """Indices of the layers that have diagnostics, in order."""
-        return sorted({int(m.group(1) or m.group(3)) for m in map(DIAGNOSTIC_KEY.match, self.diagnostics) if m})
+        from core.diagnostics import layer_count
+
+        return list(range(layer_count(self.diagnostics)))
 
 
 @dataclass
@@ -97,32 +95,14 @@ def sweep_facts(folder: Path, runs: list) -> SweepFacts:
 
 
 def diagnostics(run) -> dict[str, list[float]]:
-    """The per-layer diagnostic columns of the history, key -> one value per epoch;
-    {} for a history without them. Reads `EpochRecord.diagnostics` when the records
-    carry it, else the rows of history.json (histories written by newer trainers read
-    by this reader)."""
-    rows = [getattr(r, "diagnostics", None) for r in run.history]
-    if not all(isinstance(r, dict) for r in rows) or not any(rows):
-        try:
-            doc = json.loads((run.path / "history.json").read_text(encoding="utf-8"))
-            rows = [r for r in doc["history"]]
-        except (OSError, ValueError, KeyError, TypeError):
-            return {}
-    # The union over the rows: a run resumed by a newer trainer has them in later rows only.
-    keys = {k for r in rows if isinstance(r, dict) for k in r if DIAGNOSTIC_KEY.match(k)}
-    out = {}
-    for key in sorted(keys, key=_diagnostic_order):
-        try:
-            out[key] = [float(r.get(key, "nan")) for r in rows]
-        except (TypeError, ValueError):
-            continue  # a malformed column is left out rather than failing the report
-    return out
+    """The per-layer diagnostic columns of the history (core.diagnostics), key -> one
+    value per epoch, in `columns` order; {} for a history without them. A run resumed by
+    a newer trainer has them in later rows only: the others get NaN."""
+    from core.diagnostics import columns, layer_count
 
-
-def _diagnostic_order(key: str) -> tuple[int, int]:
-    m = DIAGNOSTIC_KEY.match(key)
-    layer = int(m.group(1) or m.group(3))
-    return layer, DIAGNOSTIC_QUANTITIES.index(m.group(2) or m.group(4))
+    keys = {k for r in run.history for k in r.diagnostics}
+    return {k: [r.diagnostics.get(k, float("nan")) for r in run.history]
+            for k in columns(layer_count(keys)) if k in keys}
 
 
 def _confusion(run) -> tuple[Confusion | None, str, int | None]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from core.diagnostics import UPDATE_RATIO_WARN, key
 from core.sweep.grid import format_value
 
 from .content import DIAGNOSTIC_QUANTITIES, RunFacts, SweepFacts
@@ -112,14 +113,15 @@ def _diagnostics_blocks(facts: RunFacts) -> list[Block]:
     last = len(facts.run.history) - 1
     rows = []
     for layer in facts.layers:
-        values = [d.get(f"W{layer}_{q}") if q != "dead" else d.get(f"h{layer}_dead") for q in DIAGNOSTIC_QUANTITIES]
+        values = [d.get(key(q, layer)) for q in DIAGNOSTIC_QUANTITIES]
         at_last = [v[last] if v else float("nan") for v in values]
         rows.append([f"layer {layer}", scientific(at_last[0]), scientific(at_last[1]), scientific(at_last[2]),
                      percent(at_last[3])])
     return [
         Heading(2, "Per-layer diagnostics"),
         Image("diagnostics", "per-layer weight norm, gradient norm, update ratio and dead units per epoch"),
-        Paragraph(f"At the last epoch ({facts.run.history[-1].epoch}). An update ratio above 1e-2 means steps "
+        Paragraph(f"At the last epoch ({facts.run.history[-1].epoch}). An update ratio above "
+                  f"{UPDATE_RATIO_WARN:g} means steps "
                   "too large for the weights; dead units were never active over the epoch."),
         Table(["layer", "weight norm", "gradient norm", "update ratio", "dead units %"], rows),
     ]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import io
 import math
 
+from core.diagnostics import UPDATE_RATIO_WARN
+
 from ..plotting import figure, require_matplotlib
 from .content import RunFacts, SweepFacts
 
@@ -99,7 +101,8 @@ def diagnostics_figure(facts: RunFacts):
         if quantity == "dead":
             ax.set_ylim(bottom=0)
         if quantity == "update_ratio":
-            ax.axhline(1e-2, color="tab:red", linestyle=":", linewidth=1.2, label="1e-2")
+            ax.axhline(UPDATE_RATIO_WARN, color="tab:red", linestyle=":", linewidth=1.2,
+                       label=f"{UPDATE_RATIO_WARN:g}")
         ax.set_title(QUANTITY_TITLES[quantity], fontsize="medium")
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))

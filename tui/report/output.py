@@ -55,14 +55,12 @@ def write_html(out: Path, text: str) -> None:
 
 
 def write_markdown(out: Path, text: str, images: dict[str, bytes]) -> None:
-    from core.atomic import write_text
+    from core.atomic import default_mode, write_text
 
     target = images_dir(out)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=out.parent))
     # mkdtemp makes a private (0700) folder: give it the mode a plain mkdir would have.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(staging, 0o777 & ~umask)
+    os.chmod(staging, default_mode(folder=True))
     old = staging.with_name(staging.name[:-4] + ".old.tmp")
     moved_old = False
     try:

@@ -134,7 +134,8 @@ class MainScreen(Screen):
         history = run.history if run is not None else []
         charted = has_diagnostics(history)
         if charted:
-            legend = self.layer_charts[2].legend()  # the layers' colours and the ratio's reference lines
+            # The layers' colours and the ratio's reference lines.
+            legend = next(c for c in self.layer_charts if c.which == "update_ratio").legend()
         elif run is None:
             legend = "Per-layer diagnostics: no run yet."
         elif not history:

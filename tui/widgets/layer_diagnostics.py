@@ -14,11 +14,10 @@ thumb), and for the dead fraction at 0.5. Old histories have no diagnostics:
 from __future__ import annotations
 
 import math
-import re
 from typing import Sequence
 
 from core import EpochRecord
-from core.diagnostics import DEAD_WARN, UPDATE_RATIO_WARN
+from core.diagnostics import DEAD_WARN, UPDATE_RATIO_WARN, key, layer_count
 
 from ..run_buffer import Run
 from .metric_chart import BEST, OVERLAY, TEST, TRAIN, MetricChart, Series, downsample
@@ -41,7 +40,6 @@ REFERENCES = {
     "update_ratio": ((UPDATE_RATIO_WARN, f"{UPDATE_RATIO_WARN:.0e}".replace("e-0", "e-"), BEST), (1e-3, "1e-3", REFERENCE)),
     "dead": ((DEAD_WARN, "half dead" if DEAD_WARN == 0.5 else f"{DEAD_WARN:g} dead", REFERENCE),),
 }
-_LAYER_KEY = re.compile(r"W(\d+)_norm$")
 
 
 def diagnostics_of(record: EpochRecord) -> dict:
@@ -57,14 +55,7 @@ def n_layers(history: Sequence[EpochRecord]) -> int:
     """Weight layers the history has figures for (0 without diagnostics): read from its
     last record that has any (every epoch of a run has the same layers), so that a
     redraw does not scan a long history."""
-    last = next((d for d in map(diagnostics_of, reversed(history)) if d), {})
-    numbers = [int(m.group(1)) for m in map(_LAYER_KEY.match, last) if m]
-    return max(numbers) + 1 if numbers else 0
-
-
-def layer_key(which: str, layer: int) -> str:
-    """The diagnostics key of `which` (a DIAGNOSTICS suffix) for layer `layer`."""
-    return f"h{layer}_dead" if which == "dead" else f"W{layer}_{which}"
+    return layer_count(next((d for d in map(diagnostics_of, reversed(history)) if d), {}))
 
 
 def layer_series(history: Sequence[EpochRecord], which: str) -> list[Series]:
@@ -77,8 +68,8 @@ def layer_series(history: Sequence[EpochRecord], which: str) -> list[Series]:
     records = downsample(history)
     series = []
     for layer in range(max(0, layers)):
-        key = layer_key(which, layer)
-        points = [(r.epoch, float(diagnostics_of(r).get(key, math.nan))) for r in records]
+        name = key(which, layer)
+        points = [(r.epoch, float(diagnostics_of(r).get(name, math.nan))) for r in records]
         points = [(x, y) for x, y in points if math.isfinite(y)]
         if points:
             label = f"h{layer}" if which == "dead" else f"W{layer}"

@@ -102,9 +102,9 @@ def first_layer(run: Run | None) -> FirstLayer | str:
     ckpt = run.checkpoint
     if ckpt is not None:
         which, epoch, _ = ckpt.weights("auto")
-        params = ckpt.best_params if which == "best" and ckpt.kind != "best" and ckpt.best_params else ckpt.params
         what = f"{'best ' if which == 'best' else ''}epoch {epoch} of {run.path.name if run.path else 'the model'}"
-        return FirstLayer(np.array(params["W0"], copy=True), tuple(ckpt.image_shape), ckpt.data_kind == TABULAR, what)
+        w0 = ckpt.default_network().weights[0]  # a fresh network's: no copy needed
+        return FirstLayer(w0, tuple(ckpt.image_shape), ckpt.data_kind == TABULAR, what)
     if run.live:
         return f"{run.label}: loading …"
     return f"{run.name} is a run folder's history (no weights): open its model.npz with ctrl+o to see them."
